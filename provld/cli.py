@@ -1,0 +1,231 @@
+"""The ``provld`` command.
+
+Exit codes: 0 success, 1 nothing found (or a validation failure), 2 usage or input
+error. Errors are one line on stderr; ``PROVLD_DEBUG=1`` adds the traceback for bug
+reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from pyoxigraph import NamedNode, QueryTriples
+
+from provld import __version__, formats
+from provld.config import Settings
+from provld.documents import Catalogue
+from provld.errors import InputError, NotFoundError, ProvldError
+from provld.export import export
+from provld.query import render, run
+from provld.store import open_store
+from provld.store.base import Backend
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ProvldError as exc:
+        print(f"provld: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("provld: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: still one line, unless asked for the traceback
+        if os.environ.get("PROVLD_DEBUG"):
+            traceback.print_exc()
+        print(f"provld: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--store",
+        help="a directory (embedded Oxigraph) or memory: "
+        "(default: $PROVLD_STORE, else ./provld-data)",
+    )
+    common.add_argument("--base-uri", help="base of minted IRIs (default: $PROVLD_BASE_URI)")
+
+    parser = argparse.ArgumentParser(
+        prog="provld",
+        description="A linked-data provenance store: IVOA ProvenanceDM as PROV-O.",
+    )
+    parser.add_argument("--version", action="version", version=f"provld {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("load", parents=[common], help="store documents, one named graph each")
+    p.add_argument("files", nargs="+", metavar="FILE", help="documents to load ('-' for stdin)")
+    p.add_argument("--format", help="format of the files (default: from extension or content)")
+    p.add_argument("--graph", help="IRI of the named graph (one file only)")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("query", parents=[common], help="run a SPARQL query on the store")
+    p.add_argument("sparql", nargs="?", help="the query text")
+    p.add_argument("--file", help="read the query from a .rq file")
+    p.add_argument(
+        "--format",
+        help="json, xml, csv, tsv or table for SELECT/ASK (default: table on a terminal, "
+        "json otherwise); any RDF or PROV format for CONSTRUCT (default turtle)",
+    )
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("export", parents=[common], help="write one document or the whole store")
+    p.add_argument("--graph", help="IRI of the document (default: the whole store)")
+    p.add_argument("--format", help="output format (default: from -o, else trig or turtle)")
+    p.add_argument("-o", "--output", help="file to write (default: stdout)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("documents", parents=[common], help="list the stored documents")
+    p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("remove", parents=[common], help="remove stored documents")
+    p.add_argument("graphs", nargs="+", metavar="GRAPH", help="IRIs of the documents")
+    p.set_defaults(func=cmd_remove)
+    return parser
+
+
+def _open(args: argparse.Namespace) -> tuple[Backend, Catalogue]:
+    settings = Settings.from_env()
+    store = open_store(args.store or settings.store)
+    catalogue = Catalogue(store, args.base_uri or settings.base_uri)
+    return store, catalogue
+
+
+def _read_input(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    path = Path(name)
+    if path.is_dir():
+        raise InputError(f"{name}: is a directory")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{name}: {exc.strerror or exc}") from None
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    if args.graph and len(args.files) > 1:
+        raise InputError("--graph names one document: give one file")
+    store, catalogue = _open(args)
+    failures = 0
+    with store:
+        catalogue.recover()
+        for name in args.files:
+            try:
+                data = _read_input(name)
+                fmt = formats.guess(
+                    option=args.format, path=None if name == "-" else name, content=data
+                )
+                tty = sys.stderr.isatty()
+                if tty:
+                    print(f"loading {name} ({fmt.label}, {len(data):,} bytes)...", file=sys.stderr)
+                began = time.perf_counter()
+                stored = catalogue.load(
+                    data,
+                    fmt,
+                    source=None if name == "-" else name,
+                    graph=_iri(args.graph) if args.graph else None,
+                )
+                if tty:
+                    took = time.perf_counter() - began
+                    print(f"  {stored.triples:,} triples in {took:.1f} s", file=sys.stderr)
+                print(stored.graph.value)
+            except ProvldError as exc:
+                failures += 1
+                message = str(exc)
+                if not message.startswith(name):
+                    message = f"{name}: {message}"
+                print(f"provld: error: {message} (nothing stored)", file=sys.stderr)
+    return 2 if failures else 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    if args.file:
+        sparql = _read_input(args.file).decode("utf-8", errors="replace")
+    elif args.sparql:
+        sparql = args.sparql
+    else:
+        raise InputError("give a query, or --file Q.rq")
+    store, _ = _open(args)
+    with store:
+        result = run(store, sparql)
+        if isinstance(result, QueryTriples):
+            fmt = args.format or "turtle"
+        else:
+            fmt = args.format or ("table" if sys.stdout.isatty() else "json")
+        sys.stdout.buffer.write(render(result, fmt))
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    graph = _iri(args.graph) if args.graph else None
+    if args.format:
+        fmt = formats.lookup(args.format)
+    elif args.output:
+        fmt = formats.guess(path=args.output)
+    else:
+        fmt = formats.lookup("turtle" if graph is not None else "trig")
+    if not fmt.writable or fmt.kind not in ("rdf", "prov"):
+        raise InputError(f"{fmt.label} is not a document format that can be exported")
+    store, catalogue = _open(args)
+    with store:
+        if graph is not None:
+            catalogue.require(graph)
+        if args.output:
+            try:
+                with open(args.output, "wb") as out:
+                    export(store, fmt, out, graph=graph, exclude=catalogue.graph)
+            except OSError as exc:
+                raise InputError(f"{args.output}: {exc.strerror or exc}") from None
+        else:
+            export(store, fmt, sys.stdout.buffer, graph=graph, exclude=catalogue.graph)
+            sys.stdout.flush()
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    store, catalogue = _open(args)
+    with store:
+        docs = catalogue.documents()
+        for doc in docs:
+            print(f"{doc.graph.value}\t{doc.loaded}\t{doc.format}\t{doc.triples}\t{doc.source or ''}")
+    return 0 if docs else 1
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    store, catalogue = _open(args)
+    with store:
+        missing = 0
+        for name in args.graphs:
+            try:
+                catalogue.remove(_iri(name))
+                print(f"removed {name}")
+            except NotFoundError as exc:
+                missing += 1
+                print(f"provld: error: {exc}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def _iri(text: str) -> NamedNode:
+    try:
+        return NamedNode(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not a valid IRI") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

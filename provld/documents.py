@@ -1,0 +1,298 @@
+"""Stored documents: loading one as a named graph all or nothing, replacing, removing,
+and the catalogue that records each of them as PROV.
+
+A document is committed when its catalogue entry is: small documents are written with
+their entry in one transaction; big ones (bulk path, see :mod:`provld.store.oxigraph`)
+get an entry marked ``loading`` first and are committed by one update at the end. A failed
+load removes what it wrote; an entry still ``loading`` when a store is opened is the trace
+of a crash, and :meth:`Catalogue.recover` removes it with its graph.
+
+The catalogue graph says, for each document, when it was loaded and by whom (a
+``prov:Activity`` associated with the user and with provld as software agent), its source
+format and name, its size and the SHA-256 of the bytes received.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import PurePath
+
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
+
+from provld import __version__, iris
+from provld.errors import InputError, NotFoundError, ProvldError, StoreError, translate
+from provld.formats import Format
+from provld.ingest import document_quads
+from provld.resources import named_query
+from provld.store.base import Backend
+from provld.vocab import DCTERMS, PROVLD, RDF_TYPE, RDFS_LABEL, XSD_DATETIME, prov
+
+_XSD_LONG = NamedNode("http://www.w3.org/2001/XMLSchema#long")
+_DOCUMENT = NamedNode(PROVLD + "Document")
+_STATUS = NamedNode(PROVLD + "status")
+_SIZE = NamedNode(PROVLD + "byteSize")
+_SHA256 = NamedNode(PROVLD + "sha256")
+_SOURCE = NamedNode(PROVLD + "source")
+_TRIPLES = NamedNode(PROVLD + "tripleCount")
+_RECORDS = NamedNode(PROVLD + "recordCount")
+_FORMAT = NamedNode(DCTERMS + "format")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """What the catalogue knows of one document."""
+
+    graph: NamedNode
+    format: str
+    triples: int
+    records: int
+    size: int
+    sha256: str
+    source: str | None
+    loaded: str
+
+
+def _now() -> Literal:
+    return Literal(datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                   datatype=XSD_DATETIME)
+
+
+class Catalogue:
+    """The documents of one store, under one base IRI."""
+
+    def __init__(self, store: Backend, base: str) -> None:
+        self.store = store
+        self.base = iris.check_base(base)
+        self.graph = iris.catalogue_graph(self.base)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def documents(self) -> list[StoredDocument]:
+        """Every committed document, newest first."""
+        result = self.store.query(named_query("graphs"), bindings={"catalogue": self.graph})
+        assert isinstance(result, QuerySolutions)
+        out = []
+        for row in result:
+            out.append(
+                StoredDocument(
+                    graph=row["graph"],
+                    format=row["format"].value if row["format"] else "",
+                    triples=int(row["triples"].value) if row["triples"] else 0,
+                    records=0,
+                    size=int(row["size"].value) if row["size"] else 0,
+                    sha256=row["sha256"].value if row["sha256"] else "",
+                    source=row["source"].value if row["source"] else None,
+                    loaded=row["loaded"].value,
+                )
+            )
+        return out
+
+    def exists(self, graph: NamedNode) -> bool:
+        """True when ``graph`` is a committed document (not one still loading)."""
+        result = self.store.query(
+            "SELECT ?c ?g ?doc ?status ?s WHERE { GRAPH ?c { ?g a ?doc OPTIONAL { ?g ?status ?s } } }",
+            bindings={"c": self.graph, "g": graph, "doc": _DOCUMENT, "status": _STATUS},
+        )
+        rows = list(result)  # type: ignore[arg-type]
+        return bool(rows) and all(row["s"] is None for row in rows)
+
+    def require(self, graph: NamedNode) -> None:
+        if not self.exists(graph):
+            raise NotFoundError(f"no document {graph.value} in the store")
+
+    # -- writing ------------------------------------------------------------------------
+
+    def load(
+        self,
+        data: bytes,
+        fmt: Format,
+        *,
+        source: str | None = None,
+        graph: NamedNode | None = None,
+        agent: str | None = None,
+    ) -> StoredDocument:
+        """Store ``data`` as one new named graph; all of it or, on any error, nothing."""
+        if graph is None:
+            graph, key = iris.new_document(self.base)
+        else:
+            key = iris.document_key(self.base, graph) or hashlib.sha256(
+                graph.value.encode()
+            ).hexdigest()[:32]
+            if graph == self.graph:
+                raise InputError(f"{graph.value} is the catalogue graph; choose another name")
+            if self.store.has_graph(graph):
+                raise InputError(f"a document is already stored as {graph.value}")
+        stats: dict[str, int] = {}
+        started = _now()
+        digest = hashlib.sha256(data).hexdigest()
+        quads = document_quads(
+            data, fmt, graph, source=source, local_base=iris.local_base(self.base, key), stats=stats
+        )
+        first = list(itertools.islice(quads, 1))  # fail on unreadable input before writing
+        quads = itertools.chain(first, quads)
+        activity = iris.random_id(self.base, "load")
+        user = agent or _user()
+
+        def entry() -> Iterator[Quad]:
+            yield from self._entry(
+                graph, activity, started, fmt, stats, len(data), digest, source, user
+            )
+
+        bulk_hint = getattr(self.store, "bulk_allowed", None)
+        # PROV records give about four quads each; RDF about one triple per 60 bytes.
+        estimated = stats["records"] * 4 if "records" in stats else len(data) // 60
+        try:
+            if bulk_hint is not None and bulk_hint(estimated):
+                self._bulk_load(graph, quads, entry)
+            else:
+                self.store.add_graph(graph, itertools.chain(quads, _lazy(entry)), size=0)
+        except ProvldError:
+            self._discard(graph)
+            raise
+        except Exception as exc:
+            self._discard(graph)
+            raise translate(exc, source=source) from None
+        return StoredDocument(
+            graph, fmt.media_type, stats.get("quads", 0), stats.get("records", 0), len(data),
+            digest, source, started.value,
+        )
+
+    def _bulk_load(self, graph: NamedNode, quads: Iterator[Quad], entry: object) -> None:
+        # Journal first: a crash from here on leaves an entry marked loading.
+        self.store.update(
+            f"INSERT DATA {{ GRAPH {self.graph} {{ {graph} {_STATUS} \"loading\" ; a {_DOCUMENT} }} }}"
+        )
+        self.store.add_graph(graph, quads)
+        lines = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in entry())  # type: ignore[operator]
+        self.store.update(
+            f"DELETE WHERE {{ GRAPH {self.graph} {{ {graph} {_STATUS} ?s }} }} ;\n"
+            f"INSERT DATA {{ GRAPH {self.graph} {{\n{lines}\n}} }}"
+        )
+
+    def replace(
+        self,
+        graph: NamedNode,
+        data: bytes,
+        fmt: Format,
+        *,
+        source: str | None = None,
+        agent: str | None = None,
+    ) -> StoredDocument:
+        """Swap a stored document for a new version, in one transaction."""
+        self.require(graph)
+        key = iris.document_key(self.base, graph) or "replaced"
+        stats: dict[str, int] = {}
+        started = _now()
+        digest = hashlib.sha256(data).hexdigest()
+        quads = list(
+            document_quads(
+                data, fmt, graph, source=source, local_base=iris.local_base(self.base, key),
+                stats=stats,
+            )
+        )
+        activity = iris.random_id(self.base, "load")
+        entry = self._entry(
+            graph, activity, started, fmt, stats, len(data), digest, source, agent or _user()
+        )
+        content = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+        meta = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in entry)
+        self.store.update(
+            f"{self._drop_update(graph)} ;\n"
+            f"INSERT DATA {{ GRAPH {graph} {{\n{content}\n}}\n GRAPH {self.graph} {{\n{meta}\n}} }}"
+        )
+        return StoredDocument(
+            graph, fmt.media_type, stats.get("quads", 0), stats.get("records", 0), len(data),
+            digest, source, started.value,
+        )
+
+    def remove(self, graph: NamedNode) -> None:
+        """Remove a document and its catalogue entry, in one transaction."""
+        self.require(graph)
+        self._drop(graph)
+
+    def recover(self) -> list[NamedNode]:
+        """Remove the traces of loads that a crash cut short; return their graphs."""
+        result = self.store.query(
+            "SELECT ?c ?status ?g WHERE { GRAPH ?c { ?g ?status \"loading\" } }",
+            bindings={"c": self.graph, "status": _STATUS},
+        )
+        assert isinstance(result, QuerySolutions)
+        broken = [row["g"] for row in result]
+        for graph in broken:
+            self._drop(graph)
+        return broken
+
+    def _discard(self, graph: NamedNode) -> None:
+        try:
+            self._drop(graph)
+        except ProvldError:
+            pass  # the original error is the one to report; recover() finishes the job
+
+    def _drop(self, graph: NamedNode) -> None:
+        self.store.update(self._drop_update(graph))
+
+    def _drop_update(self, graph: NamedNode) -> str:
+        """SPARQL Update removing a document, its catalogue entry and its load activity."""
+        return (
+            f"DROP SILENT GRAPH {graph} ;\n"
+            f"DELETE {{ GRAPH {self.graph} {{ ?act ?ap ?ao }} }} WHERE {{ GRAPH {self.graph} "
+            f"{{ {graph} {prov('wasGeneratedBy')} ?act . ?act ?ap ?ao }} }} ;\n"
+            f"DELETE WHERE {{ GRAPH {self.graph} {{ {graph} ?p ?o }} }}"
+        )
+
+    def _entry(
+        self,
+        graph: NamedNode,
+        activity: NamedNode,
+        started: Literal,
+        fmt: Format,
+        stats: dict[str, int],
+        size: int,
+        digest: str,
+        source: str | None,
+        user: str,
+    ) -> Iterator[Quad]:
+        c = self.graph
+        person = iris.minted(self.base, "agent", user)
+        software = iris.minted(self.base, "software", f"provld {__version__}")
+        yield Quad(graph, RDF_TYPE, _DOCUMENT, c)
+        yield Quad(graph, RDF_TYPE, prov("Bundle"), c)
+        yield Quad(graph, prov("wasGeneratedBy"), activity, c)
+        yield Quad(graph, prov("generatedAtTime"), _now(), c)
+        yield Quad(graph, _FORMAT, Literal(fmt.media_type), c)
+        yield Quad(graph, _SIZE, Literal(str(size), datatype=_XSD_LONG), c)
+        yield Quad(graph, _SHA256, Literal(digest), c)
+        yield Quad(graph, _TRIPLES, Literal(str(stats.get("quads", 0)), datatype=_XSD_LONG), c)
+        yield Quad(graph, _RECORDS, Literal(str(stats.get("records", 0)), datatype=_XSD_LONG), c)
+        if source:
+            yield Quad(graph, _SOURCE, Literal(PurePath(source).name), c)
+        yield Quad(activity, RDF_TYPE, prov("Activity"), c)
+        yield Quad(activity, RDFS_LABEL, Literal(f"load of {source or 'a document'}"), c)
+        yield Quad(activity, prov("startedAtTime"), started, c)
+        yield Quad(activity, prov("endedAtTime"), _now(), c)
+        yield Quad(activity, prov("wasAssociatedWith"), person, c)
+        yield Quad(activity, prov("wasAssociatedWith"), software, c)
+        yield Quad(person, RDF_TYPE, prov("Agent"), c)
+        yield Quad(person, RDFS_LABEL, Literal(user), c)
+        yield Quad(software, RDF_TYPE, prov("SoftwareAgent"), c)
+        yield Quad(software, RDFS_LABEL, Literal(f"provld {__version__}"), c)
+
+
+def _lazy(make: object) -> Iterator[Quad]:
+    """Delay building the catalogue entry until the content has been counted."""
+    yield from make()  # type: ignore[operator]
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+__all__ = ["Catalogue", "StoredDocument", "StoreError"]

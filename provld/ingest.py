@@ -1,0 +1,167 @@
+"""Reading any supported document into PROV-O quads of one named graph.
+
+PROV documents (PROV-JSON, PROV-XML, PROV-N, ctapipe logs) are read into the record
+model and mapped by :mod:`provld.provo`. RDF documents are parsed by pyoxigraph and
+completed: for every qualified relation (``prov:qualifiedUsage`` and the others) the
+plain triple is added when the source left it out, so that a query on ``prov:used``
+finds every usage whatever the source wrote. Graph names of TriG and N-Quads input are
+folded into the document's graph; blank nodes are renamed so documents never share them.
+
+Quads are produced lazily: the store decides how to write them (see
+:mod:`provld.store.oxigraph`), and a parse error part-way raises out of the write, which
+the caller turns into "nothing stored".
+
+>>> from pyoxigraph import NamedNode
+>>> from provld.formats import lookup
+>>> g = NamedNode("http://localhost:5000/graph/1")
+>>> ttl = b'@prefix prov: <http://www.w3.org/ns/prov#> . <http://e/a> prov:qualifiedUsage [ prov:entity <http://e/e> ] .'
+>>> quads = list(document_quads(ttl, lookup("turtle"), g, source="x.ttl", local_base="http://localhost:5000/id/1/"))
+>>> any(q.predicate.value.endswith("#used") for q in quads)
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+
+import pyoxigraph
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad
+
+from provld import provo
+from provld.errors import FormatError, ParseError, translate
+from provld.formats import Format
+from provld.model import DRAFT_VOPROV, OLD_XSD, Document, rewrite_namespace
+from provld.vocab import RELATIONS
+
+#: Readers of the formats that go through the PROV record model.
+_READERS = {
+    "provjson": "provld.readers.provjson:read_provjson",
+    "provxml": "provld.readers.provxml:read_provxml",
+    "provn": "provld.readers.provn:read_provn",
+    "ctapipe": "provld.readers.ctapipe:read_ctapipe",
+}
+_QUALIFIED = {
+    t.qualified.value: (t.plain, t.influencer)
+    for t in RELATIONS.values()
+    if t.qualified is not None and t.influencer is not None
+}
+_QUALIFIED[RELATIONS["wasConfiguredBy"].qualified.value] = (  # type: ignore[union-attr]
+    RELATIONS["wasConfiguredBy"].plain,
+    None,
+)
+_CONFIGURATORS = {
+    "http://www.ivoa.net/documents/ProvenanceDM/index.html#parameter",
+    "http://www.ivoa.net/documents/ProvenanceDM/index.html#configFile",
+}
+_DRAFT_MARKERS = tuple(ns.encode() for ns in (*DRAFT_VOPROV, *OLD_XSD))
+
+
+def prov_reader(fmt: Format) -> Callable[..., Document]:
+    """The function reading ``fmt`` into a :class:`~provld.model.Document`."""
+    target = _READERS.get(fmt.name)
+    if target is None:
+        raise FormatError(f"{fmt.label} is not a PROV format")
+    module, func = target.split(":")
+    try:
+        return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+    except ImportError as exc:
+        raise FormatError(f"{fmt.label} cannot be read here: {exc}") from None
+
+
+def read_prov(data: bytes, fmt: Format, *, source: str | None, local_base: str) -> Document:
+    """Read a PROV document (or ctapipe log) into the record model."""
+    reader = prov_reader(fmt)
+    try:
+        if fmt.name == "provjson":
+            return reader(data, source, local_base=local_base)
+        return reader(data, source)
+    except Exception as exc:  # a reader's own error or a library's: one error type out
+        raise translate(exc, source=source) from None
+
+
+def document_quads(
+    data: bytes,
+    fmt: Format,
+    graph: NamedNode,
+    *,
+    source: str | None,
+    local_base: str,
+    stats: dict[str, int] | None = None,
+) -> Iterator[Quad]:
+    """The quads of ``data`` in ``graph``; ``stats`` receives ``records`` and ``quads``."""
+    stats = stats if stats is not None else {}
+    if not fmt.readable:
+        raise FormatError(f"{fmt.label} cannot be read, only written")
+    if fmt.rdf is None:
+        doc = read_prov(data, fmt, source=source, local_base=local_base)
+        stats["records"] = len(doc.all_records())
+        return _counted(provo.document_quads(doc, graph), stats, source)
+    return _counted(_rdf_quads(data, fmt, graph, source, local_base), stats, source)
+
+
+def _counted(quads: Iterator[Quad], stats: dict[str, int], source: str | None) -> Iterator[Quad]:
+    n = 0
+    try:
+        for n, quad in enumerate(quads, 1):  # noqa: B007
+            yield quad
+    except ParseError:
+        raise
+    except Exception as exc:
+        if "LoadDocumentCallback" in str(exc):
+            raise ParseError(
+                "the JSON-LD @context refers to a remote document, and provld fetches nothing "
+                "while reading; put the context inline",
+                source=source,
+            ) from None
+        raise translate(exc, source=source) from None
+    stats["quads"] = n
+    stats.setdefault("records", n)
+
+
+def _rdf_quads(
+    data: bytes, fmt: Format, graph: NamedNode, source: str | None, local_base: str
+) -> Iterator[Quad]:
+    assert fmt.rdf is not None
+    rewrite = any(marker in data for marker in _DRAFT_MARKERS)
+    qualified: list[tuple[NamedNode | BlankNode, NamedNode, NamedNode | BlankNode]] = []
+    influencers: dict[NamedNode | BlankNode, list[tuple[str, object]]] = {}
+    parsed = pyoxigraph.parse(data, fmt.rdf, base_iri=local_base, rename_blank_nodes=True)
+    for st in parsed:
+        s, p, o = st.subject, st.predicate, st.object
+        if rewrite:
+            s, p, o = _rewrite(s), _rewrite(p), _rewrite(o)  # type: ignore[assignment]
+        if isinstance(s, pyoxigraph.Triple):
+            raise ParseError("RDF-star quoted triples are not PROV", source=source)
+        graph_name = getattr(st, "graph_name", None)
+        if graph_name is not None and not isinstance(graph_name, DefaultGraph):
+            yield Quad(graph_name, _RDF_TYPE, _PROV_BUNDLE, graph)
+        pv = p.value
+        if pv in _QUALIFIED and isinstance(o, NamedNode | BlankNode):
+            qualified.append((s, p, o))  # type: ignore[arg-type]
+        elif isinstance(o, NamedNode | BlankNode):
+            influencers.setdefault(s, []).append((pv, o))  # type: ignore[arg-type]
+        yield Quad(s, p, o, graph)  # type: ignore[arg-type]
+    # Complete the plain form of every qualified relation.
+    for s, p, node in qualified:
+        plain, influencer = _QUALIFIED[p.value]
+        for prop, o in influencers.get(node, ()):
+            if (influencer is not None and prop == influencer.value) or (
+                influencer is None and prop in _CONFIGURATORS
+            ):
+                yield Quad(s, plain, o, graph)  # type: ignore[arg-type]
+
+
+_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_PROV_BUNDLE = NamedNode("http://www.w3.org/ns/prov#Bundle")
+
+
+def _rewrite(term: object) -> object:
+    if isinstance(term, NamedNode):
+        new = rewrite_namespace(term.value)
+        return term if new == term.value else NamedNode(new)
+    if isinstance(term, pyoxigraph.Literal) and term.language is None:
+        new = rewrite_namespace(term.datatype.value)
+        if new != term.datatype.value:
+            return pyoxigraph.Literal(term.value, datatype=NamedNode(new))
+    return term

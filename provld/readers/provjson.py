@@ -1,0 +1,253 @@
+"""Reading PROV-JSON (W3C Member Submission), in its plain and its IVOA flavours.
+
+The IVOA flavour is what voprov and OPUS write: extra record kinds
+(``activityDescription``, ``parameter``, ``wasConfiguredBy``, ``isDescribedBy``...),
+description and configuration bundles, ``prov:name`` for names. The 2017/18 drafts
+(RAVE examples) add draft namespaces, draft kinds (``activityFlow``, ``hadStep``) and
+draft attribute names; :mod:`provld.drafts` brings those to the REC.
+
+Blank identifiers (``_:id1``) are local to their bundle: voprov reuses them in every bundle.
+
+>>> doc = read_provjson(b'{"prefix": {"ex": "http://ex.org/"},'
+...                     b' "entity": {"ex:e": {"prov:label": "an entity"}}}')
+>>> doc.records[0].kind, doc.records[0].id.value
+('entity', 'http://ex.org/e')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+from provld.drafts import KIND_RENAMES, upgrade_drafts
+from provld.errors import ParseError
+from provld.model import (
+    ELEMENT_ARGS,
+    IVOA_ELEMENTS,
+    PROV,
+    RELATION_ARGS,
+    VOPROV,
+    XSD,
+    Document,
+    Node,
+    Record,
+    Term,
+    rewrite_namespace,
+)
+from provld.qnames import STANDARD_PREFIXES
+
+_ELEMENT_KINDS = {"entity", "activity", "agent", *IVOA_ELEMENTS}
+_DRAFT_KINDS = {"activityFlow", "hadStep"}
+_DRAFT_ARGS = {"activityFlow": ("startTime", "endTime"), "hadStep": ("activity", "activityFlow")}
+_XSD_DATETIME = NamedNode(XSD + "dateTime")
+_XSD_STRING = NamedNode(XSD + "string")
+_XSD_INT = NamedNode(XSD + "int")
+_XSD_DOUBLE = NamedNode(XSD + "double")
+_XSD_BOOLEAN = NamedNode(XSD + "boolean")
+_QNAME_TYPES = {XSD + "QName", PROV + "QUALIFIED_NAME"}
+_TIME = re.compile(r"^-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+#: URI schemes that are taken as absolute IRIs, not as undeclared prefixes.
+_SCHEMES = {"http", "https", "urn", "file", "ivo", "ftp", "mailto", "doi", "tag", "uuid"}
+_PROV_TYPE = PROV + "type"
+
+
+def read_provjson(
+    data: bytes | str, source: str | None = None, *, local_base: str = "urn:provld:local:"
+) -> Document:
+    """Parse a PROV-JSON document.
+
+    ``local_base`` resolves identifiers that are neither prefixed nor absolute (bundle
+    names like ``#description#entities`` that voprov writes).
+    """
+    try:
+        top = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise ParseError(exc.msg, source=source, line=exc.lineno, column=exc.colno) from None
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not valid UTF-8 at byte {exc.start}", source=source) from None
+    except RecursionError:
+        raise ParseError("JSON nested too deeply", source=source) from None
+    if not isinstance(top, dict):
+        raise ParseError(
+            f"a PROV-JSON document is a JSON object, not {type(top).__name__}", source=source
+        )
+    reader = _Reader(source, local_base)
+    doc = reader.document(top, None, "")
+    upgrade_drafts(doc)
+    return doc
+
+
+class _Reader:
+    def __init__(self, source: str | None, local_base: str) -> None:
+        self.source = source
+        self.local_base = local_base
+
+    def fail(self, where: str, message: str) -> ParseError:
+        return ParseError(f"{where}: {message}" if where else message, source=self.source)
+
+    def document(self, top: dict[str, Any], parent: _Scope | None, where: str) -> Document:
+        prefixes = top.get("prefix", {})
+        if not isinstance(prefixes, dict):
+            raise self.fail(where, "'prefix' must be an object")
+        scope = _Scope(self, prefixes, parent, where)
+        doc = Document(namespaces=dict(scope.prefixes))
+        if scope.default is not None:
+            doc.namespaces[""] = scope.default
+        for key, section in top.items():
+            if key == "prefix":
+                continue
+            if key == "bundle":
+                if not isinstance(section, dict):
+                    raise self.fail(where, "'bundle' must be an object")
+                for name, content in section.items():
+                    bundle_id = scope.iri(name, f"{where}bundle {name!r}")
+                    if not isinstance(content, dict):
+                        raise self.fail(where, f"bundle {name!r} must be an object")
+                    assert isinstance(bundle_id, NamedNode)
+                    doc.bundles[bundle_id] = self.document(
+                        content, scope, f"{where}bundle {name}: "
+                    )
+                continue
+            kind = KIND_RENAMES.get(key, key)
+            if kind not in _ELEMENT_KINDS and kind not in RELATION_ARGS and kind not in _DRAFT_KINDS:
+                raise self.fail(where, f"unknown record kind {key!r}")
+            if not isinstance(section, dict):
+                raise self.fail(where, f"{key!r} must be an object of records")
+            for rid, body in section.items():
+                bodies = body if isinstance(body, list) else [body]
+                for one in bodies:
+                    if not isinstance(one, dict):
+                        raise self.fail(where, f"{key} {rid!r}: a record must be an object")
+                    doc.records.append(scope.record(kind, rid, one))
+        return doc
+
+
+class _Scope:
+    """Prefixes and blank identifiers of one document or bundle."""
+
+    def __init__(
+        self, reader: _Reader, prefixes: dict[str, Any], parent: _Scope | None, where: str
+    ) -> None:
+        self.reader = reader
+        self.where = where
+        base = dict(parent.prefixes) if parent else dict(STANDARD_PREFIXES)
+        self.default: str | None = parent.default if parent else None
+        for prefix, ns in prefixes.items():
+            if not isinstance(ns, str):
+                raise reader.fail(where, f"prefix {prefix!r} must map to a string")
+            ns = rewrite_namespace(ns)
+            if prefix == "default":
+                self.default = ns
+            else:
+                base[prefix] = ns
+        self.prefixes = base
+        self.blanks: dict[str, BlankNode] = {}
+        self.cache: dict[str, Node] = {}
+
+    def iri(self, name: str, where: str) -> Node:
+        node = self.cache.get(name)
+        if node is not None:
+            return node
+        if name.startswith("_:"):
+            node = self.blanks.get(name)
+            if node is None:
+                node = self.blanks[name] = BlankNode()
+            self.cache[name] = node
+            return node
+        prefix, sep, local = name.partition(":")
+        if name.startswith("#"):
+            # A relative reference (voprov's bundle names): local to this document.
+            iri = self.reader.local_base + quote(name, safe="")
+        elif sep and prefix in self.prefixes:
+            iri = self.prefixes[prefix] + local
+        elif sep and (prefix.lower() in _SCHEMES or local.startswith("//")):
+            iri = name
+        elif sep:
+            raise self.reader.fail(self.where, f"{where}: undeclared prefix {prefix!r} in {name!r}")
+        elif self.default is not None:
+            iri = self.default + name
+        else:
+            iri = self.reader.local_base + quote(name, safe="")
+        try:
+            node = NamedNode(rewrite_namespace(iri))
+        except ValueError:
+            # voprov names bundles like "#description#entities": keep the name, escaped.
+            cut = len(iri) - len(local if sep else name)
+            try:
+                node = NamedNode(iri[:cut] + quote(iri[cut:], safe="/:@!$&'()*+,;=-._~"))
+            except ValueError:
+                raise self.reader.fail(self.where, f"{where}: {name!r} is not a valid IRI") from None
+        self.cache[name] = node
+        return node
+
+    def record(self, kind: str, rid: str, body: dict[str, Any]) -> Record:
+        where = f"{kind} {rid!r}"
+        rec = Record(kind, self.iri(rid, where))
+        formal = RELATION_ARGS.get(kind) or ELEMENT_ARGS.get(kind) or _DRAFT_ARGS.get(kind, ())
+        for key, value in body.items():
+            attr = self.iri(key, where)
+            assert isinstance(attr, NamedNode)
+            iri = attr.value
+            arg = None
+            if iri.startswith(PROV):
+                arg = iri[len(PROV) :]
+            elif iri.startswith(VOPROV):
+                arg = iri[len(VOPROV) :]
+            if arg is not None and arg in formal:
+                rec.args[arg] = self.argument(arg, value, f"{where} {key}")
+                continue
+            values = value if isinstance(value, list) else [value]
+            for one in values:
+                rec.attrs.append((attr, self.value(one, f"{where} {key}", iri == _PROV_TYPE)))
+        if kind in RELATION_ARGS and rec.id is not None and isinstance(rec.id, BlankNode):
+            # Blank relation keys only make records distinct in JSON: no identity.
+            rec.id = None
+        return rec
+
+    def argument(self, arg: str, value: Any, where: str) -> Term:
+        if arg in {"time", "startTime", "endTime"}:
+            text = value.get("$") if isinstance(value, dict) else value
+            if not isinstance(text, str) or not _TIME.match(text.strip()):
+                raise self.reader.fail(self.where, f"{where}: {text!r} is not an xsd:dateTime")
+            return Literal(text.strip(), datatype=_XSD_DATETIME)
+        if arg == "artefactType":
+            text = value.get("$") if isinstance(value, dict) else value
+            return Literal(str(text))
+        if isinstance(value, dict):
+            value = value.get("$")
+        if not isinstance(value, str):
+            raise self.reader.fail(self.where, f"{where}: expected an identifier, got {value!r}")
+        return self.iri(value, where)
+
+    def value(self, value: Any, where: str, is_type: bool) -> Term:
+        if isinstance(value, str):
+            if is_type and ":" in value:
+                prefix = value.split(":", 1)[0]
+                if prefix in self.prefixes:
+                    return self.iri(value, where)
+            return Literal(value)
+        if isinstance(value, bool):
+            return Literal("true" if value else "false", datatype=_XSD_BOOLEAN)
+        if isinstance(value, int):
+            return Literal(str(value), datatype=_XSD_INT)
+        if isinstance(value, float):
+            return Literal(repr(value), datatype=_XSD_DOUBLE)
+        if isinstance(value, dict) and "$" in value:
+            text = value["$"]
+            if isinstance(text, bool):
+                text = "true" if text else "false"
+            elif not isinstance(text, str):
+                text = json.dumps(text)
+            if "lang" in value:
+                return Literal(text, language=str(value["lang"]))
+            if "type" in value:
+                dtype = self.iri(str(value["type"]), where)
+                if dtype.value in _QNAME_TYPES:
+                    return self.iri(text, where)
+                return Literal(text, datatype=dtype)  # type: ignore[arg-type]
+            return Literal(text)
+        raise self.reader.fail(self.where, f"{where}: cannot read the value {value!r}")

@@ -1,0 +1,81 @@
+"""The interface of a store backend (see :mod:`provld.store`)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from typing import BinaryIO
+
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Variable,
+)
+
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+Bindings = Mapping[str, NamedNode | BlankNode | Literal]
+
+
+class Backend(ABC):
+    """A quad store that provld can keep documents in."""
+
+    #: What the user gave to open it (a path, ``memory:``, a URL), for messages.
+    location: str
+
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Bindings | None = None,
+        union: bool = True,
+        graphs: list[NamedNode] | None = None,
+    ) -> QueryResult:
+        """Run a query. The default graph is the union of every graph (``union``), or
+        the merge of ``graphs`` when given; ``bindings`` are bound values of variables
+        (never pasted into the text). As pyoxigraph follows SEP-0007, a bound variable
+        of a SELECT query must be in its projection."""
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update in one transaction."""
+
+    @abstractmethod
+    def add_graph(self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None) -> None:
+        """Write the quads of a new named graph: all of them, or none."""
+
+    @abstractmethod
+    def remove_graph(self, graph: NamedNode) -> None:
+        """Remove a named graph and its quads (nothing happens if it is absent)."""
+
+    @abstractmethod
+    def has_graph(self, graph: NamedNode) -> bool: ...
+
+    @abstractmethod
+    def graph_quads(self, graph: NamedNode) -> Iterator[Quad]:
+        """The quads of one named graph."""
+
+    @abstractmethod
+    def dump(self, output: BinaryIO, fmt: RdfFormat, graph: NamedNode | None = None) -> None:
+        """Write one graph (or every graph, for dataset formats) to ``output``."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def variables(bindings: Bindings | None) -> dict[Variable, NamedNode | BlankNode | Literal] | None:
+    if not bindings:
+        return None
+    return {Variable(k): v for k, v in bindings.items()}

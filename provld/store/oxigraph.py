@@ -1,0 +1,140 @@
+"""The embedded backend: pyoxigraph, on disk or in memory.
+
+Writes of a new graph go through one transaction (``Store.extend``) up to
+:data:`TRANSACTION_LIMIT` quads. Past it, a RocksDB transaction holds every write in
+memory, so bigger documents use the bulk loader, which writes sorted files straight into
+the database at about twice the speed. That path is not isolated (readers may see the graph
+grow), so :mod:`provld.documents` keeps it all or nothing with a journal: the document is
+marked as loading before the bulk write and committed after it; a failed load removes the
+graph at once, and a load cut short by a crash is removed when the store is next opened.
+
+Only one process may open an on-disk store; a second one gets a :class:`StoreError` that
+says so instead of RocksDB's lock message.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph
+from pyoxigraph import NamedNode, Quad, RdfFormat
+
+from provld.errors import QueryError, StoreError
+from provld.store.base import Backend, Bindings, QueryResult, variables
+
+#: Largest graph written in one transaction; measured: a transaction of 200k quads holds
+#: about 150 MB, and pyoxigraph's transactional writes run at 65k quads/s against 170k/s
+#: for the bulk loader on this class of machine (benchmarks/ingest.py).
+TRANSACTION_LIMIT = 200_000
+
+
+class OxigraphBackend(Backend):
+    """A pyoxigraph :class:`~pyoxigraph.Store` on disk (a directory) or in memory."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self.in_memory = location in {"memory:", ":memory:"}
+        try:
+            if self.in_memory:
+                self.store = pyoxigraph.Store()
+            else:
+                Path(location).mkdir(parents=True, exist_ok=True)
+                self.store = pyoxigraph.Store(location)
+        except OSError as exc:
+            text = str(exc)
+            if "lock" in text.lower():
+                raise StoreError(
+                    "already opened by another process (an embedded store serves one "
+                    "process; stop the other one or use a SPARQL server)",
+                    store=location,
+                ) from None
+            raise StoreError(text, store=location) from None
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Bindings | None = None,
+        union: bool = True,
+        graphs: list[NamedNode] | None = None,
+    ) -> QueryResult:
+        try:
+            if graphs is not None:
+                return self.store.query(
+                    sparql, default_graph=list(graphs), substitutions=variables(bindings)
+                )
+            return self.store.query(
+                sparql, use_default_graph_as_union=union, substitutions=variables(bindings)
+            )
+        except SyntaxError as exc:
+            raise QueryError(f"malformed query: {exc}") from None
+        except OSError as exc:
+            raise StoreError(str(exc), store=self.location) from None
+
+    def update(self, sparql: str) -> None:
+        try:
+            self.store.update(sparql)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed update: {exc}") from None
+        except OSError as exc:
+            raise StoreError(str(exc), store=self.location) from None
+
+    def add_graph(self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None) -> None:
+        try:
+            if self.in_memory or (size is not None and size <= TRANSACTION_LIMIT):
+                self.store.extend(quads)
+                return
+            if size is None:
+                # Peek: small graphs still get their transaction.
+                it = iter(quads)
+                head = list(itertools.islice(it, TRANSACTION_LIMIT + 1))
+                if len(head) <= TRANSACTION_LIMIT:
+                    self.store.extend(head)
+                    return
+                quads = itertools.chain(head, it)
+            self.store.bulk_extend(quads)
+            self.store.flush()
+        except OSError as exc:
+            raise StoreError(str(exc), store=self.location) from None
+
+    def bulk_allowed(self, size: int) -> bool:
+        """True when a graph of ``size`` quads would go through the bulk loader."""
+        return not self.in_memory and size > TRANSACTION_LIMIT
+
+    def remove_graph(self, graph: NamedNode) -> None:
+        try:
+            if self.store.contains_named_graph(graph):
+                self.store.remove_graph(graph)
+        except OSError as exc:
+            raise StoreError(str(exc), store=self.location) from None
+
+    def has_graph(self, graph: NamedNode) -> bool:
+        return bool(self.store.contains_named_graph(graph))
+
+    def named_graphs(self) -> list[NamedNode]:
+        return [g for g in self.store.named_graphs() if isinstance(g, NamedNode)]
+
+    def graph_quads(self, graph: NamedNode) -> Iterator[Quad]:
+        return iter(self.store.quads_for_pattern(None, None, None, graph))
+
+    def dump(self, output: BinaryIO, fmt: RdfFormat, graph: NamedNode | None = None) -> None:
+        try:
+            if graph is not None:
+                self.store.dump(output, fmt, from_graph=graph)
+            elif fmt.supports_datasets:
+                self.store.dump(output, fmt)
+            else:
+                # A triple format cannot say which graph a triple is in: merge them all.
+                pyoxigraph.serialize((q.triple for q in self.store), output, fmt)
+        except OSError as exc:
+            raise StoreError(str(exc), store=self.location) from None
+
+    def close(self) -> None:
+        try:
+            self.store.flush()
+        except (OSError, AttributeError):
+            pass
+        del self.store

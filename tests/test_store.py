@@ -1,0 +1,167 @@
+"""The embedded store and the catalogue: all-or-nothing loads, replace, remove, recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode
+
+from provld import formats
+from provld.documents import Catalogue
+from provld.errors import InputError, NotFoundError, ParseError, StoreError
+from provld.store import open_store
+from provld.store import oxigraph as oxistore
+from provld.store.base import Backend
+
+from .conftest import BASE, DATA, shared, snapshot
+
+MALFORMED = sorted((DATA / "turtle" / "malformed").iterdir()) + sorted(
+    (DATA / "provjson" / "malformed").iterdir()
+)
+
+
+def _load(catalogue: Catalogue, path: Path) -> NamedNode:
+    data = path.read_bytes()
+    return catalogue.load(data, formats.guess(path=str(path), content=data), source=path.name).graph
+
+
+def test_a_document_is_one_named_graph_with_a_catalogue_entry(catalogue: Catalogue) -> None:
+    graph = _load(catalogue, shared("voprov/image_stacking.json"))
+    assert graph.value.startswith(BASE + "graph/")
+    docs = catalogue.documents()
+    assert [d.graph for d in docs] == [graph]
+    doc = docs[0]
+    assert doc.format == "application/provenance+json"
+    assert doc.source == "image_stacking.json"
+    assert len(doc.sha256) == 64 and doc.size > 0 and doc.triples > 100
+    # the catalogue entry is PROV: a load activity with its agents
+    ask = catalogue.store.query(
+        "PREFIX prov: <http://www.w3.org/ns/prov#> ASK { GRAPH ?c { ?g prov:wasGeneratedBy ?a ."
+        " ?a a prov:Activity ; prov:wasAssociatedWith [ a prov:SoftwareAgent ] } }",
+        bindings={"c": catalogue.graph, "g": graph},
+    )
+    assert bool(ask)
+
+
+@pytest.mark.parametrize("path", MALFORMED, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+@pytest.mark.parametrize("bulk", [False, True], ids=["transaction", "bulk"])
+def test_malformed_input_changes_nothing(
+    catalogue: Catalogue, path: Path, bulk: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _load(catalogue, shared("w3c-prov/association7.ttl"))
+    before = snapshot(catalogue.store)
+    if bulk:
+        monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 0)
+    fmt = formats.lookup("turtle" if path.suffix == ".ttl" else "provjson")
+    with pytest.raises(InputError) as info:
+        catalogue.load(path.read_bytes(), fmt, source=path.name)
+    assert path.name in str(info.value)
+    assert snapshot(catalogue.store) == before
+    assert len(catalogue.documents()) == 1
+
+
+def test_parse_errors_carry_line_and_column(catalogue: Catalogue) -> None:
+    path = DATA / "turtle" / "malformed" / "missing-object.ttl"
+    with pytest.raises(ParseError) as info:
+        catalogue.load(path.read_bytes(), formats.lookup("turtle"), source=path.name)
+    assert info.value.line == 3
+    assert info.value.column is not None
+    path = DATA / "provjson" / "malformed" / "trailing-comma.json"
+    with pytest.raises(ParseError) as info:
+        catalogue.load(path.read_bytes(), formats.lookup("provjson"), source=path.name)
+    assert (info.value.line, info.value.column) == (3, 45)
+
+
+def test_a_failure_half_way_through_a_bulk_load_leaves_nothing(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _load(catalogue, shared("w3c-prov/association7.ttl"))
+    before = snapshot(catalogue.store)
+    monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 10)
+    good = b"".join(
+        f"<http://ex.org/s{i}> <http://ex.org/p> \"{i}\" .\n".encode() for i in range(500)
+    )
+    bad = good + b"<http://ex.org/broken> <http://ex.org/p> .\n"
+    with pytest.raises(ParseError) as info:
+        catalogue.load(bad, formats.lookup("ntriples"), source="big.nt")
+    assert info.value.line == 501
+    assert snapshot(catalogue.store) == before
+
+
+def test_a_load_cut_short_by_a_crash_is_removed_when_the_store_is_next_opened(
+    tmp_path: Path,
+) -> None:
+    location = str(tmp_path / "crashed")
+    store = open_store(location)
+    catalogue = Catalogue(store, BASE)
+    kept = _load(catalogue, shared("w3c-prov/association7.ttl"))
+    # What a crash during a bulk load leaves: a journal entry and part of the graph.
+    broken = NamedNode(BASE + "graph/broken")
+    store.update(
+        f"INSERT DATA {{ GRAPH {catalogue.graph} {{ {broken} "
+        f"<https://w3id.org/provld/ns#status> \"loading\" }} "
+        f"GRAPH {broken} {{ <http://ex.org/a> <http://ex.org/b> <http://ex.org/c> }} }}"
+    )
+    store.close()
+    store = open_store(location)
+    catalogue = Catalogue(store, BASE)
+    assert catalogue.recover() == [broken]
+    assert not store.has_graph(broken)
+    assert [d.graph for d in catalogue.documents()] == [kept]
+    store.close()
+
+
+def test_big_documents_go_through_the_bulk_path_and_are_complete(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 50)
+    graph = _load(catalogue, shared("voprov/image_stacking.json"))
+    monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 10**9)
+    other = _load(catalogue, shared("voprov/image_stacking.json"))
+    a = {q for q in snapshot(catalogue.store) if q[3] == str(graph)}
+    b = {q for q in snapshot(catalogue.store) if q[3] == str(other)}
+    assert len(a) == len(b) > 500
+    assert catalogue.exists(graph) and catalogue.exists(other)
+
+
+def test_replace_and_remove_are_atomic(catalogue: Catalogue) -> None:
+    graph = _load(catalogue, shared("w3c-prov/association7.ttl"))
+    usage = shared("w3c-prov/usage5.ttl").read_bytes()
+    catalogue.replace(graph, usage, formats.lookup("turtle"), source="usage5.ttl")
+    content = {q for q in snapshot(catalogue.store) if q[3] == str(graph)}
+    assert any("#used>" in q[1] for q in content)
+    assert not any("#hadPlan>" in q[1] for q in content)
+    before = snapshot(catalogue.store)
+    with pytest.raises(ParseError):
+        catalogue.replace(graph, b"@prefix broken", formats.lookup("turtle"), source="x.ttl")
+    assert snapshot(catalogue.store) == before
+    catalogue.remove(graph)
+    assert catalogue.documents() == []
+    left = snapshot(catalogue.store)
+    assert not [q for q in left if str(graph) in q or "/id/load/" in q[0]]
+    assert {q[3] for q in left} <= {str(catalogue.graph)}  # only the agents stay
+    with pytest.raises(NotFoundError):
+        catalogue.remove(graph)
+
+
+def test_a_graph_name_is_not_reused(catalogue: Catalogue) -> None:
+    name = NamedNode("http://example.org/my-document")
+    data = shared("w3c-prov/association7.ttl").read_bytes()
+    catalogue.load(data, formats.lookup("turtle"), graph=name)
+    with pytest.raises(InputError, match="already stored"):
+        catalogue.load(data, formats.lookup("turtle"), graph=name)
+    with pytest.raises(InputError, match="catalogue"):
+        catalogue.load(data, formats.lookup("turtle"), graph=catalogue.graph)
+
+
+def test_a_second_process_gets_a_clear_error(store: Backend, tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="another process"):
+        open_store(str(tmp_path / "store"))
+
+
+def test_memory_store(tmp_path: Path) -> None:
+    with open_store("memory:") as store:
+        catalogue = Catalogue(store, BASE)
+        _load(catalogue, shared("w3c-prov/member2.ttl"))
+        assert len(catalogue.documents()) == 1
