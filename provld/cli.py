@@ -119,6 +119,8 @@ def _read_input(name: str) -> bytes:
 def cmd_load(args: argparse.Namespace) -> int:
     if args.graph and len(args.files) > 1:
         raise InputError("--graph names one document: give one file")
+    if args.format:
+        formats.lookup(args.format)  # an unknown format is a usage error before any work
     store, catalogue = _open(args)
     failures = 0
     with store:

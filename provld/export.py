@@ -87,7 +87,7 @@ def export(
             quads = _all_quads(store, exclude)
             output.write(serialize(quads, fmt))
             return
-        store.dump(output, fmt.rdf, graph)
+        store.dump(output, fmt.rdf, graph, PREFIXES)
         return
     quads = store.graph_quads(graph) if graph is not None else _all_quads(store, exclude)
     output.write(serialize(quads, fmt))

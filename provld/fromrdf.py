@@ -201,7 +201,8 @@ def _qualified(
         elif iri in _DESCRIPTOR_ON_NODE:
             record.attrs.append((_DESCRIPTOR, o))
         else:
-            record.attrs.append(_attribute(p, o) if p != RDF_TYPE else (A_TYPE, o))
+            typed = p == RDF_TYPE and isinstance(o, NamedNode)
+            record.attrs.append((A_TYPE, o) if typed else _attribute(p, o))
     o = record.args.get(terms.object)
     if o is not None:
         consumed.add((s, terms.plain.value, o))

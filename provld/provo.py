@@ -73,6 +73,9 @@ _DESCRIPTOR_KIND_LINKS = {
     "parameterDescription": voprov("parameterDescription"),
     "configFileDescription": voprov("configFileDescription"),
 }
+_VALUED = {"parameter", "valueEntity"}
+_PROV_VALUE, _VO_VALUE = prov("value"), voprov("value")
+_MULTIPLICITY = VOPROV + "multiplicity"
 _ENTITY_DESCRIPTION_KINDS = {"entityDescription", "valueDescription", "datasetDescription"}
 
 
@@ -121,7 +124,10 @@ def _element(record: Record, g: _GraphName) -> Iterator[Quad]:
         if end is not None:
             yield Quad(s, _ENDED, _as_time(end), g)
     is_agent = record.kind == "agent"
+    valued = record.kind in _VALUED
     for attr, value in record.attrs:
+        if valued and attr == _PROV_VALUE:
+            attr = _VO_VALUE  # the REC's Parameter.value and ValueEntity.value
         yield from _attribute(s, attr, value, g, is_agent=is_agent)
 
 
@@ -262,6 +268,8 @@ def _attribute(
             yield Quad(s, _ROLE, _as_string(value), g)
     elif iri in TIME_PROPERTIES:
         yield Quad(s, attr, _as_time(value), g)
+    elif iri == _MULTIPLICITY:
+        yield Quad(s, attr, _as_string(value), g)  # VO-DML syntax: "1", "*", "0..1"
     elif iri == _VO_ID:
         return  # the drafts' copy of the record's own identifier
     else:

@@ -53,6 +53,8 @@ _TIME = re.compile(r"^-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)
 #: URI schemes that are taken as absolute IRIs, not as undeclared prefixes.
 _SCHEMES = {"http", "https", "urn", "file", "ivo", "ftp", "mailto", "doi", "tag", "uuid"}
 _PROV_TYPE = PROV + "type"
+#: Attributes whose string values name other records (voprov writes them unquoted).
+_REFERENCES = {VOPROV + "descriptor"}
 
 
 def read_provjson(
@@ -201,6 +203,10 @@ class _Scope:
                 rec.args[arg] = self.argument(arg, value, f"{where} {key}")
                 continue
             values = value if isinstance(value, list) else [value]
+            if iri in _REFERENCES and all(isinstance(v, str) for v in values):
+                for one in values:
+                    rec.attrs.append((attr, self.iri(one, f"{where} {key}")))
+                continue
             for one in values:
                 rec.attrs.append((attr, self.value(one, f"{where} {key}", iri == _PROV_TYPE)))
         if kind in RELATION_ARGS and rec.id is not None and isinstance(rec.id, BlankNode):

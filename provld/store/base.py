@@ -62,7 +62,13 @@ class Backend(ABC):
         """The quads of one named graph."""
 
     @abstractmethod
-    def dump(self, output: BinaryIO, fmt: RdfFormat, graph: NamedNode | None = None) -> None:
+    def dump(
+        self,
+        output: BinaryIO,
+        fmt: RdfFormat,
+        graph: NamedNode | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
         """Write one graph (or every graph, for dataset formats) to ``output``."""
 
     @abstractmethod

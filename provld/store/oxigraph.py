@@ -120,15 +120,21 @@ class OxigraphBackend(Backend):
     def graph_quads(self, graph: NamedNode) -> Iterator[Quad]:
         return iter(self.store.quads_for_pattern(None, None, None, graph))
 
-    def dump(self, output: BinaryIO, fmt: RdfFormat, graph: NamedNode | None = None) -> None:
+    def dump(
+        self,
+        output: BinaryIO,
+        fmt: RdfFormat,
+        graph: NamedNode | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
         try:
             if graph is not None:
-                self.store.dump(output, fmt, from_graph=graph)
+                self.store.dump(output, fmt, from_graph=graph, prefixes=prefixes)
             elif fmt.supports_datasets:
-                self.store.dump(output, fmt)
+                self.store.dump(output, fmt, prefixes=prefixes)
             else:
                 # A triple format cannot say which graph a triple is in: merge them all.
-                pyoxigraph.serialize((q.triple for q in self.store), output, fmt)
+                pyoxigraph.serialize((q.triple for q in self.store), output, fmt, prefixes=prefixes)
         except OSError as exc:
             raise StoreError(str(exc), store=self.location) from None
 
