@@ -35,7 +35,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -49,34 +50,6 @@ PREFIXES = {
     # attributes CTAO needs and ProvenanceDM has no term for (file size, run number)
     "ctao": "https://provenance.cta-observatory.org/ns#",
 }
-#: Record kinds in the order they are written.
-KINDS = (
-    "entity",
-    "activity",
-    "agent",
-    "used",
-    "wasGeneratedBy",
-    "wasAssociatedWith",
-    "wasAttributedTo",
-    "wasDerivedFrom",
-    "wasInformedBy",
-    "actedOnBehalfOf",
-    "activityDescription",
-    "usageDescription",
-    "generationDescription",
-    "parameterDescription",
-    "configFileDescription",
-    "entityDescription",
-    "datasetDescription",
-    "valueDescription",
-    "parameter",
-    "configFile",
-    "datasetEntity",
-    "valueEntity",
-    "wasConfiguredBy",
-    "isDescribedBy",
-    "isRelatedTo",
-)
 TELESCOPES = ("LST-1", "LST-2", "LST-3", "LST-4")
 #: Runs that share one random-forest model file.
 MODEL_EVERY = 100
@@ -85,70 +58,45 @@ _START = datetime(2024, 1, 1, 20, 0, tzinfo=UTC)
 
 Rec = tuple[str, str, dict[str, Any]]
 
+# The tables below read better one entry a line than as the formatter would spread them.
+# fmt: off
+#: Record kinds in the order they are written.
+KINDS = (
+    "entity", "activity", "agent", "used", "wasGeneratedBy", "wasAssociatedWith",
+    "wasAttributedTo", "wasDerivedFrom", "wasInformedBy", "actedOnBehalfOf",
+    "activityDescription", "usageDescription", "generationDescription", "parameterDescription",
+    "configFileDescription", "entityDescription", "datasetDescription", "valueDescription",
+    "parameter", "configFile", "datasetEntity", "valueEntity",
+    "wasConfiguredBy", "isDescribedBy", "isRelatedTo",
+)
 # Dataset descriptions: key -> (name, content type, description).
 DATASETS = {
     "dl0": ("DL0 raw events", "application/fits", "raw camera events (zfits)"),
-    "calibration": (
-        "calibration coefficients",
-        "application/x-hdf5",
-        "pedestals, gains, flat field",
-    ),
-    "dl1": (
-        "DL1 images and parameters",
-        "application/x-hdf5",
-        "calibrated, cleaned images and Hillas parameters",
-    ),
-    "model": (
-        "random-forest models",
-        "application/octet-stream",
-        "trained energy, direction and gamma/hadron models",
-    ),
-    "dl2": (
-        "DL2 event list",
-        "application/x-hdf5",
-        "events with reconstructed energy, direction, gammaness",
-    ),
-    "dl2_gamma": (
-        "DL2 gamma-like events",
-        "application/x-hdf5",
-        "events that pass the gamma/hadron cut",
-    ),
-    "dl3": (
-        "DL3 event list and IRFs",
-        "application/fits",
-        "GADF event list with instrument response",
-    ),
+    "calibration": ("calibration coefficients", "application/x-hdf5", "pedestals, gains, flats"),
+    "dl1": ("DL1 images and parameters", "application/x-hdf5", "cleaned images, Hillas parameters"),
+    "model": ("random-forest models", "application/octet-stream", "energy, direction, gammaness"),
+    "dl2": ("DL2 event list", "application/x-hdf5", "reconstructed energy, direction, gammaness"),
+    "dl2_gamma": ("DL2 gamma-like events", "application/x-hdf5", "events passing the cuts"),
+    "dl3": ("DL3 event list and IRFs", "application/fits", "GADF event list with responses"),
 }
 
-# Activity descriptions: software, type, subtype, description, usages, generations,
-# parameters. Usage/generation: (role, dataset, multiplicity, type). Parameter: (name,
-# valueType, unit, ucd, min, max, default, description).
+# Activity descriptions. Usage and generation: (role, dataset, multiplicity, type).
+# Parameter: (name, valueType, unit, ucd, min, max, default, description).
+_RF_USAGES = [("dl1", "dl1", 1, "parameters"), ("model", "model", 1, "trained models")]
+_MIN_INTENSITY = ("min_intensity", "float", "p.e.", "phot.count", 0, 1000, 50.0, "dimmest image")
 ACTIVITIES: dict[str, dict[str, Any]] = {
     "calibration": {
-        "software": "lstchain",
-        "type": "Calibration",
-        "subtype": "camera_calibration",
+        "software": "lstchain", "type": "Calibration", "subtype": "camera_calibration",
         "description": "pedestals, gains and flat-field coefficients from interleaved events",
         "usages": [("raw", "dl0", 1, "calibration events")],
         "generations": [("calibration", "calibration", 1, "coefficients")],
         "parameters": [
-            (
-                "n_events",
-                "int",
-                "",
-                "meta.number",
-                1000,
-                50000,
-                10000,
-                "events per calibration sample",
-            ),
+            ("n_events", "int", "", "meta.number", 1000, 50000, 10000, "events per sample"),
             ("sigma_threshold", "float", "", "stat.stdev", 1, 10, 5.0, "outlier pixel threshold"),
         ],
     },
     "dl0_to_dl1": {
-        "software": "ctapipe",
-        "type": "Reduction",
-        "subtype": "image_extraction_cleaning",
+        "software": "ctapipe", "type": "Reduction", "subtype": "image_extraction_cleaning",
         "description": "charge extraction, tailcut image cleaning, image parameters",
         "usages": [
             ("raw", "dl0", "*", "science events"),
@@ -156,99 +104,42 @@ ACTIVITIES: dict[str, dict[str, Any]] = {
         ],
         "generations": [("dl1", "dl1", 1, "images")],
         "parameters": [
-            (
-                "picture_threshold",
-                "float",
-                "p.e.",
-                "phot.count",
-                0,
-                50,
-                8.0,
-                "core pixel threshold",
-            ),
-            (
-                "boundary_threshold",
-                "float",
-                "p.e.",
-                "phot.count",
-                0,
-                50,
-                4.0,
-                "boundary pixel threshold",
-            ),
+            ("picture_threshold", "float", "p.e.", "phot.count", 0, 50, 8.0, "core pixels"),
+            ("boundary_threshold", "float", "p.e.", "phot.count", 0, 50, 4.0, "boundary pixels"),
         ],
     },
     "reconstruction": {
-        "software": "ctapipe",
-        "type": "Reconstruction",
-        "subtype": "random_forest",
-        "description": "apply random-forest models for energy, direction and gammaness",
-        "usages": [("dl1", "dl1", 1, "parameters"), ("model", "model", 1, "trained models")],
+        "software": "ctapipe", "type": "Reconstruction", "subtype": "random_forest",
+        "description": "ctapipe-apply-models: energy, direction and gammaness from random forests",
+        "usages": _RF_USAGES,
         "generations": [("dl2", "dl2", 1, "event list")],
-        "parameters": [
-            (
-                "min_intensity",
-                "float",
-                "p.e.",
-                "phot.count",
-                0,
-                1000,
-                50.0,
-                "smallest image intensity kept",
-            ),
-        ],
+        "parameters": [_MIN_INTENSITY],
     },
     "dl1_to_dl2": {
-        "software": "lstchain",
-        "type": "Reconstruction",
-        "subtype": "random_forest",
-        "description": "lstchain_dl1_to_dl2: reconstruct DL2 from DL1 with random-forest models",
-        "usages": [("dl1", "dl1", 1, "parameters"), ("model", "model", 1, "trained models")],
+        "software": "lstchain", "type": "Reconstruction", "subtype": "random_forest",
+        "description": "lstchain_dl1_to_dl2: DL2 from DL1 with random-forest models",
+        "usages": _RF_USAGES,
         "generations": [("dl2", "dl2", 1, "event list")],
-        "parameters": [
-            (
-                "min_intensity",
-                "float",
-                "p.e.",
-                "phot.count",
-                0,
-                1000,
-                50.0,
-                "smallest image intensity kept",
-            ),
-        ],
+        "parameters": [_MIN_INTENSITY],
     },
     "selection": {
-        "software": "lstchain",
-        "type": "Selection",
-        "subtype": "gamma_hadron_separation",
+        "software": "lstchain", "type": "Selection", "subtype": "gamma_hadron_separation",
         "description": "keep gamma-like events: gammaness, theta and intensity cuts",
         "usages": [("dl2", "dl2", 1, "event list")],
         "generations": [("dl2_gamma", "dl2_gamma", 1, "event list")],
         "parameters": [
             ("gammaness_cut", "float", "", "stat.probability", 0, 1, 0.7, "minimal gammaness"),
-            ("theta_cut", "float", "deg", "pos.angDistance", 0, 1, 0.2, "largest angular distance"),
-            ("min_intensity", "float", "p.e.", "phot.count", 0, 1000, 50.0, "smallest intensity"),
+            ("theta_cut", "float", "deg", "pos.angDistance", 0, 1, 0.2, "largest offset"),
+            _MIN_INTENSITY,
         ],
     },
     "dl2_to_dl3": {
-        "software": "lstchain",
-        "type": "Packaging",
-        "subtype": "event_list_irf",
-        "description": "write the GADF DL3 event list with its instrument response functions",
+        "software": "lstchain", "type": "Packaging", "subtype": "event_list_irf",
+        "description": "the GADF DL3 event list with its instrument response functions",
         "usages": [("dl2_gamma", "dl2_gamma", 1, "event list"), ("irf", None, 1, "response")],
         "generations": [("dl3", "dl3", 1, "event list")],
         "parameters": [
-            (
-                "energy_min",
-                "float",
-                "TeV",
-                "phys.energy",
-                0.005,
-                1,
-                0.02,
-                "lowest reconstructed energy",
-            ),
+            ("energy_min", "float", "TeV", "phys.energy", 0.005, 1, 0.02, "lowest energy"),
         ],
     },
 }
@@ -258,6 +149,7 @@ PEOPLE = (
     ("Hiroshi Tanaka", "hiroshi.tanaka@example.org", "operator"),
     ("Lucía Fernández", "lucia.fernandez@example.org", "analyst"),
 )
+# fmt: on
 
 
 def _typed(value: Any, xsd_type: str) -> dict[str, str]:
@@ -272,6 +164,32 @@ def _time(moment: datetime) -> str:
 
 def _qname(text: str) -> dict[str, str]:
     return {"$": text, "type": "prov:QUALIFIED_NAME"}
+
+
+#: The formal arguments of each relation, in the order :meth:`_Generator.relation` takes them.
+_ENDS = {
+    "used": ("prov:activity", "prov:entity"),
+    "wasGeneratedBy": ("prov:entity", "prov:activity"),
+    "wasAssociatedWith": ("prov:activity", "prov:agent"),
+    "wasAttributedTo": ("prov:entity", "prov:agent"),
+    "wasDerivedFrom": ("prov:generatedEntity", "prov:usedEntity", "prov:activity"),
+    "wasInformedBy": ("prov:informed", "prov:informant"),
+    "actedOnBehalfOf": ("prov:delegate", "prov:responsible"),
+    "wasConfiguredBy": ("voprov:configured", "voprov:configurator", "voprov:artefactType"),
+    "isDescribedBy": ("voprov:described", "voprov:descriptor"),
+    "isRelatedTo": ("voprov:related", "voprov:relator"),
+}
+_SIZES = {"dl0": (2_000_000_000, 4_000_000_000), "model": (200_000_000, 900_000_000)}
+
+
+@dataclass
+class _Run:
+    """What the steps of one run share: its number, telescope, night and clock."""
+
+    number: int
+    telescope: str
+    night: str
+    clock: datetime
 
 
 class _Generator:
@@ -293,379 +211,204 @@ class _Generator:
         self.blanks += 1
         return f"_:r{self.blanks}"
 
-    def described(self, described: str, descriptor: str) -> Rec:
-        return (
-            "isDescribedBy",
-            self.blank(),
-            {
-                "voprov:described": described,
-                "voprov:descriptor": descriptor,
-            },
-        )
+    def relation(self, kind: str, *ends: str, key: str | None = None, **attrs: str) -> Rec:
+        """A relation record; keyword attributes are PROV ones (``role``, ``time``)."""
+        body = dict(zip(_ENDS[kind], ends, strict=False))
+        body.update((f"prov:{name}", value) for name, value in attrs.items())
+        return kind, key or self.blank(), body
 
-    def related(self, related: str, relator: str) -> Rec:
-        return "isRelatedTo", self.blank(), {"voprov:related": related, "voprov:relator": relator}
+    def agent(self, kind: str, **attrs: str) -> Rec:
+        body: dict[str, Any] = {"prov:type": _qname(f"prov:{kind}"), "voprov:type": kind}
+        body.update((f"voprov:{name}", value) for name, value in attrs.items())
+        return "agent", f"cta:agent/{self.uuid()}", body
 
     # -- once per document ------------------------------------------------------------
 
     def shared(self) -> Iterator[Rec]:
-        ctao = f"cta:agent/{self.uuid()}"
-        yield (
-            "agent",
-            ctao,
-            {
-                "prov:type": _qname("prov:Organization"),
-                "voprov:type": "Organization",
-                "voprov:name": "Cherenkov Telescope Array Observatory",
-                "voprov:url": "https://www.ctao.org",
-            },
+        ctao = self.agent(
+            "Organization", name="Cherenkov Telescope Array Observatory", url="https://www.ctao.org"
         )
+        yield ctao
         for name, email, role in PEOPLE:
-            person = f"cta:agent/{self.uuid()}"
-            self.people.append(person)
-            yield (
-                "agent",
-                person,
-                {
-                    "prov:type": _qname("prov:Person"),
-                    "voprov:type": "Person",
-                    "voprov:name": name,
-                    "voprov:email": email,
-                    "voprov:affiliation": "CTAO",
-                    "prov:label": f"{name} ({role})",
-                },
-            )
-            yield (
-                "actedOnBehalfOf",
-                self.blank(),
-                {
-                    "prov:delegate": person,
-                    "prov:responsible": ctao,
-                },
-            )
+            person = self.agent("Person", name=name, email=email, affiliation="CTAO")
+            person[2]["prov:label"] = f"{name} ({role})"
+            self.people.append(person[1])
+            yield person
+            yield self.relation("actedOnBehalfOf", person[1], ctao[1])
         for name, version in SOFTWARE.items():
-            agent = f"cta:agent/{self.uuid()}"
-            self.software[name] = agent
-            yield (
-                "agent",
-                agent,
-                {
-                    "prov:type": _qname("prov:SoftwareAgent"),
-                    "voprov:type": "SoftwareAgent",
-                    "voprov:name": name,
-                    "voprov:version": version,
-                    "voprov:url": f"https://github.com/cta-observatory/{name}",
-                },
-            )
+            url = f"https://github.com/cta-observatory/{name}"
+            software = self.agent("SoftwareAgent", name=name, version=version, url=url)
+            self.software[name] = software[1]
+            yield software
         yield from self.descriptions()
         self.config_file = f"cta:config/{self.uuid()}"
-        yield (
-            "configFile",
-            self.config_file,
-            {
-                "voprov:name": "lstchain_standard_config.json",
-                "voprov:location": "/fefs/aswg/software/config/lstchain_standard_config.json",
-                "voprov:comment": "standard analysis configuration",
-            },
-        )
-        yield self.described(self.config_file, "cta:description/config/standard")
+        body = {
+            "voprov:name": "lstchain_standard_config.json",
+            "voprov:location": "/fefs/aswg/software/config/lstchain_standard_config.json",
+            "voprov:comment": "standard analysis configuration",
+        }
+        yield "configFile", self.config_file, body
+        yield self.relation("isDescribedBy", self.config_file, "cta:description/config/standard")
         for tel in TELESCOPES:
-            irf = f"cta:product/{self.uuid()}"
-            self.irfs[tel] = irf
-            yield (
-                "entity",
-                irf,
-                {
-                    "prov:label": f"{tel} IRF, zenith 20 deg",
-                    "voprov:location": f"/fefs/aswg/data/irf/{tel}/irf_zd20.fits.gz",
-                },
-            )
-            yield self.described(irf, "cta:description/entity/irf")
+            irf = self.irfs[tel] = f"cta:product/{self.uuid()}"
+            body = {
+                "prov:label": f"{tel} IRF, zenith 20 deg",
+                "voprov:location": f"/fefs/aswg/data/irf/{tel}/irf_zd20.fits.gz",
+            }
+            yield "entity", irf, body
+            yield self.relation("isDescribedBy", irf, "cta:description/entity/irf")
 
     def descriptions(self) -> Iterator[Rec]:
         for key, (name, content_type, text) in DATASETS.items():
-            yield (
-                "datasetDescription",
-                f"cta:description/dataset/{key}",
-                {
-                    "voprov:name": name,
-                    "voprov:contentType": content_type,
-                    "voprov:description": text,
-                },
-            )
-        yield (
-            "entityDescription",
-            "cta:description/entity/irf",
-            {
-                "voprov:name": "instrument response functions",
-                "voprov:description": "effective area, energy dispersion, PSF, background",
-                "voprov:docurl": "https://gamma-astro-data-formats.readthedocs.io",
-            },
-        )
-        yield (
-            "valueDescription",
-            "cta:description/value/n_events",
-            {
-                "voprov:name": "number of selected events",
-                "voprov:valueType": "long",
-                "voprov:ucd": "meta.number",
-            },
-        )
-        yield (
-            "configFileDescription",
-            "cta:description/config/standard",
-            {
-                "voprov:name": "lstchain configuration",
-                "voprov:contentType": "application/json",
-            },
-        )
+            body = {"voprov:name": name, "voprov:contentType": content_type}
+            body["voprov:description"] = text
+            yield "datasetDescription", f"cta:description/dataset/{key}", body
+        body = {
+            "voprov:name": "instrument response functions",
+            "voprov:description": "effective area, energy dispersion, PSF, background",
+            "voprov:docurl": "https://gamma-astro-data-formats.readthedocs.io",
+        }
+        yield "entityDescription", "cta:description/entity/irf", body
+        body = {
+            "voprov:name": "number of selected events",
+            "voprov:valueType": "long",
+            "voprov:ucd": "meta.number",
+        }
+        yield "valueDescription", "cta:description/value/n_events", body
+        config = "cta:description/config/standard"
+        body = {"voprov:name": "lstchain configuration", "voprov:contentType": "application/json"}
+        yield "configFileDescription", config, body
+        yield self.relation("isRelatedTo", config, "cta:description/dl0_to_dl1")
         for key, desc in ACTIVITIES.items():
-            ad = f"cta:description/{key}"
-            software = desc["software"]
-            yield (
-                "activityDescription",
-                ad,
-                {
-                    "voprov:name": key,
-                    "voprov:version": SOFTWARE[software],
-                    "voprov:type": desc["type"],
-                    "voprov:subtype": desc["subtype"],
-                    "voprov:description": desc["description"],
-                    "voprov:docurl": f"https://cta-observatory.github.io/{software}/",
-                },
-            )
-            for kind, part, entries in (
-                ("usageDescription", "usage", desc["usages"]),
-                ("generationDescription", "generation", desc["generations"]),
-            ):
-                for role, dataset, multiplicity, usage_type in entries:
-                    pid = f"{ad}/{part}/{role}"
-                    count = (
-                        multiplicity
-                        if isinstance(multiplicity, str)
-                        else _typed(multiplicity, "int")
-                    )
-                    yield (
-                        kind,
-                        pid,
-                        {
-                            "prov:role": role,
-                            "voprov:multiplicity": count,
-                            "voprov:type": usage_type,
-                        },
-                    )
-                    yield self.related(pid, ad)
-                    if dataset is not None:
-                        yield self.related(f"cta:description/dataset/{dataset}", pid)
-            for name, vtype, unit, ucd, low, high, default, text in desc["parameters"]:
-                pid = f"{ad}/parameter/{name}"
-                yield (
-                    "parameterDescription",
-                    pid,
-                    {
-                        "voprov:name": name,
-                        "voprov:valueType": vtype,
-                        "voprov:unit": unit,
-                        "voprov:ucd": ucd,
-                        "voprov:min": str(low),
-                        "voprov:max": str(high),
-                        "voprov:default": str(default),
-                        "voprov:description": text,
-                    },
+            yield from self.activity_description(key, desc)
+
+    def activity_description(self, key: str, desc: dict[str, Any]) -> Iterator[Rec]:
+        ad = f"cta:description/{key}"
+        body = {
+            "voprov:name": key,
+            "voprov:version": SOFTWARE[desc["software"]],
+            "voprov:type": desc["type"],
+            "voprov:subtype": desc["subtype"],
+            "voprov:description": desc["description"],
+            "voprov:docurl": f"https://cta-observatory.github.io/{desc['software']}/",
+        }
+        yield "activityDescription", ad, body
+        for kind, part in (("usageDescription", "usage"), ("generationDescription", "generation")):
+            for role, dataset, multiplicity, usage_type in desc[part + "s"]:
+                pid = f"{ad}/{part}/{role}"
+                many = (
+                    multiplicity if isinstance(multiplicity, str) else _typed(multiplicity, "int")
                 )
-                yield self.related(pid, ad)
-        yield self.related("cta:description/config/standard", "cta:description/dl0_to_dl1")
+                body = {"prov:role": role, "voprov:multiplicity": many, "voprov:type": usage_type}
+                yield kind, pid, body
+                yield self.relation("isRelatedTo", pid, ad)
+                if dataset is not None:
+                    yield self.relation("isRelatedTo", f"cta:description/dataset/{dataset}", pid)
+        for name, vtype, unit, ucd, low, high, default, text in desc["parameters"]:
+            pid = f"{ad}/parameter/{name}"
+            body = {
+                "voprov:name": name,
+                "voprov:valueType": vtype,
+                "voprov:unit": unit,
+                "voprov:ucd": ucd,
+                "voprov:min": str(low),
+                "voprov:max": str(high),
+                "voprov:default": str(default),
+                "voprov:description": text,
+            }
+            yield "parameterDescription", pid, body
+            yield self.relation("isRelatedTo", pid, ad)
 
     # -- once per run -------------------------------------------------------------------
 
     def run(self, index: int) -> Iterator[Rec]:
         rng = self.rng
-        run = 1000 + index
+        number = 1000 + index
         tel = rng.choice(TELESCOPES)
         night, slot = divmod(index, RUNS_PER_NIGHT)
         observed = _START + timedelta(days=night, minutes=20 * slot)
         day = observed.strftime("%Y%m%d")
-        operator = self.people[night % 2]
-        analyst = self.people[2]
+        run = _Run(number, tel, day, observed + timedelta(hours=12, minutes=rng.randint(0, 59)))
+        operator, analyst = self.people[night % 2], self.people[2]
         if index % MODEL_EVERY == 0:
+            block = index // MODEL_EVERY
             self.model = f"cta:product/{self.uuid()}"
-            yield from self.dataset(
-                self.model,
-                "model",
-                f"/fefs/aswg/data/models/{day}/rf_models_{index // MODEL_EVERY:03d}.joblib",
-                f"random-forest models, block {index // MODEL_EVERY}",
-                rng.randint(200_000_000, 900_000_000),
-            )
-            yield (
-                "wasAttributedTo",
-                self.blank(),
-                {
-                    "prov:entity": self.model,
-                    "prov:agent": analyst,
-                    "prov:role": "trainer",
-                },
-            )
-
+            path = f"/fefs/aswg/data/models/{day}/rf_models_{block:03d}.joblib"
+            yield from self.dataset(self.model, "model", path, f"random-forest models {block}")
+            yield self.relation("wasAttributedTo", self.model, analyst, role="trainer")
         raws = []
         for sub in range(rng.randint(2, 4)):
             raw = f"cta:product/{self.uuid()}"
             raws.append(raw)
-            yield from self.dataset(
-                raw,
-                "dl0",
-                f"/fefs/onsite/data/R0/{day}/{tel}/{tel}.Run{run:05d}.{sub:04d}.fits.fz",
-                f"{tel} run {run} subrun {sub}",
-                rng.randint(2_000_000_000, 4_000_000_000),
-                run=run,
-            )
-            yield (
-                "wasAttributedTo",
-                self.blank(),
-                {
-                    "prov:entity": raw,
-                    "prov:agent": operator,
-                    "prov:role": "shift operator",
-                },
-            )
+            path = f"/fefs/onsite/data/R0/{day}/{tel}/{tel}.Run{number:05d}.{sub:04d}.fits.fz"
+            yield from self.dataset(raw, "dl0", path, f"{tel} run {number} subrun {sub}", number)
+            yield self.relation("wasAttributedTo", raw, operator, role="shift operator")
 
-        clock = observed + timedelta(hours=12, minutes=rng.randint(0, 59))
-        previous: str | None = None
-        steps = [
-            ("calibration", [(raws[0], "raw")], "calibration", "h5"),
-            (
-                "dl0_to_dl1",
-                [(raw, "raw") for raw in raws] + [("@calibration", "calibration")],
-                "dl1",
-                "h5",
-            ),
-            (
-                "reconstruction" if index % 2 == 0 else "dl1_to_dl2",
-                [("@dl1", "dl1"), (self.model, "model")],
-                "dl2",
-                "h5",
-            ),
-            ("selection", [("@dl2", "dl2")], "dl2_gamma", "h5"),
-            (
-                "dl2_to_dl3",
-                [("@dl2_gamma", "dl2_gamma"), (self.irfs[tel], "irf")],
-                "dl3",
-                "fits.gz",
-            ),
-        ]
-        products: dict[str, str] = {}
-        for step, inputs, output, ext in steps:
-            activity = f"cta:activity/{self.uuid()}"
-            ad = f"cta:description/{step}"
-            software = ACTIVITIES[step]["software"]
-            start = clock
-            clock += timedelta(seconds=rng.randint(60, 3600))
-            yield (
-                "activity",
-                activity,
-                {
-                    "prov:startTime": _time(start),
-                    "prov:endTime": _time(clock),
-                    "prov:label": f"{step} of {tel} run {run}",
-                },
-            )
-            yield self.described(activity, ad)
-            yield (
-                "wasAssociatedWith",
-                self.blank(),
-                {
-                    "prov:activity": activity,
-                    "prov:agent": self.software[software],
-                    "prov:role": "pipeline",
-                },
-            )
-            if previous is not None:
-                yield (
-                    "wasInformedBy",
-                    self.blank(),
-                    {
-                        "prov:informed": activity,
-                        "prov:informant": previous,
-                    },
-                )
-            previous = activity
-            used_entities = []
-            for entity, role in inputs:
-                entity = products.get(entity[1:], entity) if entity.startswith("@") else entity
-                used_entities.append(entity)
-                usage = f"cta:usage/{self.uuid()}"
-                yield (
-                    "used",
-                    usage,
-                    {
-                        "prov:activity": activity,
-                        "prov:entity": entity,
-                        "prov:time": _time(start),
-                        "prov:role": role,
-                    },
-                )
-                yield self.described(usage, f"{ad}/usage/{role}")
-            product = f"cta:product/{self.uuid()}"
-            products[output] = product
-            level = output.upper().replace("_GAMMA", "")
-            yield from self.dataset(
-                product,
-                output,
-                f"/fefs/aswg/data/{level}/{day}/{tel}/{output}_{tel}.Run{run:05d}.{ext}",
-                f"{DATASETS[output][0]}, {tel} run {run}",
-                rng.randint(50_000_000, 2_000_000_000),
-                run=run,
-            )
-            generation = f"cta:generation/{self.uuid()}"
-            yield (
-                "wasGeneratedBy",
-                generation,
-                {
-                    "prov:entity": product,
-                    "prov:activity": activity,
-                    "prov:time": _time(clock),
-                    "prov:role": output,
-                },
-            )
-            yield self.described(generation, f"{ad}/generation/{output}")
-            if step != "calibration":
-                # derivations follow the science data, not the calibration or model inputs
-                for source in used_entities:
-                    if source in raws or source == products.get(_SCIENCE_INPUT[output]):
-                        yield (
-                            "wasDerivedFrom",
-                            self.blank(),
-                            {
-                                "prov:generatedEntity": product,
-                                "prov:usedEntity": source,
-                                "prov:activity": activity,
-                            },
-                        )
-            if step == "selection":
-                yield from self.selection(activity, ad)
-            if step == "dl2_to_dl3":
-                yield (
-                    "wasAttributedTo",
-                    self.blank(),
-                    {
-                        "prov:entity": product,
-                        "prov:agent": analyst,
-                        "prov:role": "analyst",
-                    },
-                )
-            if step == "dl0_to_dl1":
-                yield (
-                    "wasConfiguredBy",
-                    self.blank(),
-                    {
-                        "voprov:configured": activity,
-                        "voprov:configurator": self.config_file,
-                        "voprov:artefactType": "ConfigFile",
-                    },
-                )
+        # Derivations follow the science data, not the calibration or model inputs.
+        calib, act = yield from self.step(run, "calibration", [(raws[0], "raw")], [], None)
+        inputs = [(raw, "raw") for raw in raws] + [(calib, "calibration")]
+        dl1, act = yield from self.step(run, "dl0_to_dl1", inputs, raws, act)
+        yield self.relation("wasConfiguredBy", act, self.config_file, "ConfigFile")
+        reco = "reconstruction" if index % 2 == 0 else "dl1_to_dl2"
+        inputs = [(dl1, "dl1"), (self.model, "model")]
+        dl2, act = yield from self.step(run, reco, inputs, [dl1], act)
+        gamma, act = yield from self.step(run, "selection", [(dl2, "dl2")], [dl2], act)
+        yield from self.selection(act)
+        inputs = [(gamma, "dl2_gamma"), (self.irfs[tel], "irf")]
+        dl3, act = yield from self.step(run, "dl2_to_dl3", inputs, [gamma], act)
+        yield self.relation("wasAttributedTo", dl3, analyst, role="analyst")
+
+    def step(
+        self,
+        run: _Run,
+        name: str,
+        inputs: list[tuple[str, str]],
+        sources: list[str],
+        informant: str | None,
+    ) -> Generator[Rec, None, tuple[str, str]]:
+        """One activity of a run; gives back its product and itself."""
+        desc = ACTIVITIES[name]
+        output = desc["generations"][0][0]
+        activity, ad = f"cta:activity/{self.uuid()}", f"cta:description/{name}"
+        start = _time(run.clock)
+        run.clock += timedelta(seconds=self.rng.randint(60, 3600))
+        end = _time(run.clock)
+        label = f"{name} of {run.telescope} run {run.number}"
+        body = {"prov:startTime": start, "prov:endTime": end, "prov:label": label}
+        yield "activity", activity, body
+        yield self.relation("isDescribedBy", activity, ad)
+        agent = self.software[desc["software"]]
+        yield self.relation("wasAssociatedWith", activity, agent, role="pipeline")
+        if informant is not None:
+            yield self.relation("wasInformedBy", activity, informant)
+        for entity, role in inputs:
+            # The raw subruns of DL0 to DL1 stay undescribed (blank usages), as a pipeline
+            # that describes only one usage of a multiple role would write them.
+            usage = None if (name, role) == ("dl0_to_dl1", "raw") else f"cta:usage/{self.uuid()}"
+            yield self.relation("used", activity, entity, key=usage, time=start, role=role)
+            if usage is not None:
+                yield self.relation("isDescribedBy", usage, f"{ad}/usage/{role}")
+        product = f"cta:product/{self.uuid()}"
+        level = output.upper().replace("_GAMMA", "")
+        ext = "fits.gz" if DATASETS[output][1] == "application/fits" else "h5"
+        where = f"{level}/{run.night}/{run.telescope}/{output}_{run.telescope}.Run{run.number:05d}"
+        label = f"{DATASETS[output][0]}, {run.telescope} run {run.number}"
+        yield from self.dataset(
+            product, output, f"/fefs/aswg/data/{where}.{ext}", label, run.number
+        )
+        generation = f"cta:generation/{self.uuid()}"
+        yield self.relation(
+            "wasGeneratedBy", product, activity, key=generation, time=end, role=output
+        )
+        yield self.relation("isDescribedBy", generation, f"{ad}/generation/{output}")
+        for source in sources:
+            yield self.relation("wasDerivedFrom", product, source, activity)
+        return product, activity
 
     def dataset(
-        self, ident: str, kind: str, location: str, label: str, size: int, run: int | None = None
+        self, ident: str, kind: str, location: str, label: str, run: int | None = None
     ) -> Iterator[Rec]:
+        size = self.rng.randint(*_SIZES.get(kind, (50_000_000, 2_000_000_000)))
         body: dict[str, Any] = {
             "prov:label": label,
             "voprov:location": location,
@@ -675,56 +418,32 @@ class _Generator:
         if run is not None:
             body["ctao:runNumber"] = _typed(run, "int")
         yield "datasetEntity", ident, body
-        yield self.described(ident, f"cta:description/dataset/{kind}")
+        yield self.relation("isDescribedBy", ident, f"cta:description/dataset/{kind}")
 
-    def selection(self, activity: str, ad: str) -> Iterator[Rec]:
+    def selection(self, activity: str) -> Iterator[Rec]:
+        """The 2 or 3 cut parameters of a selection, and the number of events it kept."""
         rng = self.rng
-        chosen = ACTIVITIES["selection"]["parameters"][: rng.randint(2, 3)]
-        for name, _vtype, _unit, _ucd, low, high, default, _text in chosen:
+        ad = "cta:description/selection"
+        for spec in ACTIVITIES["selection"]["parameters"][: rng.randint(2, 3)]:
+            name, low, high, default = spec[0], spec[4], spec[5], spec[6]
             value = round(min(high, max(low, rng.gauss(default, default * 0.1))), 3)
             param = f"{activity}/parameter/{name}"
-            yield (
-                "parameter",
-                param,
-                {
-                    "voprov:name": name,
-                    "prov:value": _typed(value, "double"),
-                    "prov:label": f"{name} = {value}",
-                },
-            )
-            yield self.described(param, f"{ad}/parameter/{name}")
-            yield (
-                "wasConfiguredBy",
-                self.blank(),
-                {
-                    "voprov:configured": activity,
-                    "voprov:configurator": param,
-                    "voprov:artefactType": "Parameter",
-                },
-            )
+            body = {
+                "voprov:name": name,
+                "prov:value": _typed(value, "double"),
+                "prov:label": f"{name} = {value}",
+            }
+            yield "parameter", param, body
+            yield self.relation("isDescribedBy", param, f"{ad}/parameter/{name}")
+            yield self.relation("wasConfiguredBy", activity, param, "Parameter")
         count = f"{activity}/n_events"
-        yield (
-            "valueEntity",
-            count,
-            {
-                "prov:value": _typed(rng.randint(1_000, 500_000), "long"),
-                "prov:label": "number of gamma-like events",
-            },
-        )
-        yield self.described(count, "cta:description/value/n_events")
-        yield (
-            "wasGeneratedBy",
-            self.blank(),
-            {
-                "prov:entity": count,
-                "prov:activity": activity,
-                "prov:role": "n_events",
-            },
-        )
-
-
-# The input each product is derived from (its science input, not calibration or models).
-_SCIENCE_INPUT = {"dl1": "dl0", "dl2": "dl1", "dl2_gamma": "dl2", "dl3": "dl2_gamma"}
+        body = {
+            "prov:value": _typed(rng.randint(1_000, 500_000), "long"),
+            "prov:label": "number of gamma-like events",
+        }
+        yield "valueEntity", count, body
+        yield self.relation("isDescribedBy", count, "cta:description/value/n_events")
+        yield self.relation("wasGeneratedBy", count, activity, role="n_events")
 
 
 def iter_records(runs: int, seed: int = 0) -> Iterator[Rec]:

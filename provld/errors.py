@@ -107,8 +107,7 @@ def translate(exc: BaseException, *, source: str | None = None) -> ProvldError:
 
     >>> import pyoxigraph
     >>> try:
-    ...     pyoxigraph.parse(b"<a> <b> .", pyoxigraph.RdfFormat.N_TRIPLES)
-    ...     list(_)
+    ...     list(pyoxigraph.parse(b"<http://a> <http://b> .", pyoxigraph.RdfFormat.N_TRIPLES))
     ... except Exception as e:
     ...     err = translate(e, source="x.nt")
     >>> type(err).__name__, err.line

@@ -96,7 +96,7 @@ def document_quads(
     if fmt.rdf is None:
         doc = read_prov(data, fmt, source=source, local_base=local_base)
         stats["records"] = len(doc.all_records())
-        return _counted(provo.document_quads(doc, graph), stats, source)
+        return _counted(provo.document_quads(doc, graph, drain=True), stats, source)
     return _counted(_rdf_quads(data, fmt, graph, source, local_base), stats, source)
 
 

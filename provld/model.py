@@ -140,14 +140,21 @@ def rewrite_namespace(iri: str) -> str:
 
     >>> rewrite_namespace("http://ivoa.net/ns/voprov#ActivityDescription") == VOPROV + "ActivityDescription"
     True
+    >>> rewrite_namespace("http://www.w3.org/2001/XMLSchema-instance")
+    'http://www.w3.org/2001/XMLSchema-instance'
+    >>> rewrite_namespace("http://www.w3.org/2000/10/XMLSchema#int") == XSD + "int"
+    True
     """
     for draft in DRAFT_VOPROV:
         if iri.startswith(draft):
             return VOPROV + iri[len(draft) :]
     for old in OLD_XSD:
         if iri.startswith(old):
-            rest = iri[len(old) :].lstrip("#")
-            return XSD + rest
+            rest = iri[len(old) :]
+            if not rest.startswith("-"):
+                # XMLSchema-instance is another namespace; "XMLSchema" without '#' (as
+                # PROV-XML declares it) gets its '#' back
+                return XSD + rest.lstrip("#")
     return iri
 
 

@@ -79,20 +79,33 @@ _MULTIPLICITY = VOPROV + "multiplicity"
 _ENTITY_DESCRIPTION_KINDS = {"entityDescription", "valueDescription", "datasetDescription"}
 
 
-def document_quads(doc: Document, graph: _GraphName | None = None) -> Iterator[Quad]:
-    """The PROV-O quads of ``doc`` (its bundles flattened into the same graph)."""
+def document_quads(
+    doc: Document, graph: _GraphName | None = None, *, drain: bool = False
+) -> Iterator[Quad]:
+    """The PROV-O quads of ``doc`` (its bundles flattened into the same graph).
+
+    With ``drain``, records are taken out of ``doc`` as they are mapped, so that a big
+    document's records and its quads are not both whole in memory.
+    """
     g = graph if graph is not None else DefaultGraph()
     kinds = record_kinds(doc)
     for bundle_id in _bundle_ids(doc):
         yield Quad(bundle_id, RDF_TYPE, _PROV_BUNDLE, g)
         yield Quad(bundle_id, RDF_TYPE, _PROV_ENTITY, g)
-    for record in doc.all_records():
+    for record in _drained(doc) if drain else doc.all_records():
         if record.kind in RELATIONS:
             yield from _relation(record, kinds, g)
         elif record.kind in ELEMENT_CLASSES:
             yield from _element(record, g)
         else:
             raise FormatError(f"record kind {record.kind!r} has no PROV-O mapping")
+
+
+def _drained(doc: Document) -> Iterator[Record]:
+    while doc.records:
+        yield doc.records.pop()
+    for bundle in doc.bundles.values():
+        yield from _drained(bundle)
 
 
 def record_kinds(doc: Document) -> dict[Node, str]:

@@ -24,6 +24,9 @@ from .conftest import BASE, shared
 
 SOURCES = [
     "voprov/image_stacking.json",
+    "voprov/image_stacking.xml",
+    "w3c-prov/pc1.xml",
+    "ctapipe/ctapipe-quickstart.provenance.log",
     "ivoa/example-ivoa.json",
     "ivoa/example-parameters-ivoa.json",
     "w3c-prov/association7.ttl",
@@ -75,7 +78,8 @@ def test_export_and_read_again_gives_the_same_graph(
 def test_whole_store_export_in_a_dataset_format_keeps_every_graph(catalogue: Catalogue) -> None:
     for source in SOURCES[:3]:
         path = shared(source)
-        _load(catalogue, path.read_bytes(), formats.lookup("provjson"))
+        data = path.read_bytes()
+        _load(catalogue, data, formats.guess(path=str(path), content=data))
     import io
 
     out = io.BytesIO()

@@ -35,6 +35,13 @@ anything else                          ``capture:<dotted path>`` attributes, nev
 
 No derivation is invented: ctapipe does not say which output came from which input.
 
+Identifiers are stable, so that reading a log twice, or the logs of two runs in one
+environment, gives the same IRIs: the software agent is ``uuid5(CAPTURE_UUIDS,
+"ctapipe==<version>")``, the context the ``uuid5`` of its canonical JSON, a parameter
+``uuid5(<activity_uuid>, <dotted path>)``, and files are named by :func:`file_iri`. What
+ctapipe writes as ``null`` (unset environment variables, missing reference metadata) is
+left out, except in the configuration, where ``null`` is a setting of its own.
+
 >>> doc = read_ctapipe('[{"activity_name": "ctapipe-process",'
 ...                    ' "activity_uuid": "402077a2-0b3e-4bd9-aead-eb9724ffd58f",'
 ...                    ' "start": {"time_utc": "2026-01-02T03:04:05.678"}}]')
@@ -49,7 +56,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -126,41 +133,74 @@ def _decode(data: bytes | str, source: str | None) -> str:
         ) from None
 
 
-def _activities(text: str, source: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each activity with a description of where it is (``list 2, item 1``)."""
+_Position = tuple[str, int, int]  # what ("list 2, item 1"), line, column
+
+
+def _activities(text: str, source: str | None) -> Iterator[tuple[_Position, Any]]:
+    """Each top-level activity with where it starts; lists are walked item by item."""
     decoder = json.JSONDecoder()
-    pos, count, end = 0, 0, len(text)
-    while True:
-        while pos < end and text[pos].isspace():
-            pos += 1
-        if pos >= end:
-            break
-        line = text.count("\n", 0, pos) + 1
+    pos, count = _skip_space(text, 0), 0
+
+    def fail(exc: json.JSONDecodeError) -> ParseError:
+        return ParseError(exc.msg, source=source, line=exc.lineno, column=exc.colno)
+
+    while pos < len(text):
+        count += 1
+        line, column = _line_column(text, pos)
         try:
-            value, pos = decoder.raw_decode(text, pos)
+            if text[pos] != "[":
+                value, pos = decoder.raw_decode(text, pos)
+                if not isinstance(value, dict):
+                    raise ParseError(
+                        f"JSON value {count} is {_kind(value)}, not a list of ctapipe activities",
+                        source=source,
+                        line=line,
+                        column=column,
+                    )
+                yield (f"JSON value {count}", line, column), value
+            else:
+                pos = yield from _list_items(text, pos, decoder, count)
         except json.JSONDecodeError as exc:
-            raise ParseError(exc.msg, source=source, line=exc.lineno, column=exc.colno) from None
+            raise fail(exc) from None
         except RecursionError:
             raise ParseError("JSON nested too deeply", source=source, line=line) from None
-        count += 1
-        if isinstance(value, dict):
-            yield f"JSON value {count}", value
-            continue
-        if not isinstance(value, list):
-            raise ParseError(
-                f"JSON value {count} is {_kind(value)}, not a list of ctapipe activities",
-                source=source,
-                line=line,
-            )
-        for index, item in enumerate(value, 1):
-            where = f"list {count}, item {index}"
-            if not isinstance(item, dict):
-                raise ParseError(
-                    f"{where} is {_kind(item)}, not an activity object", source=source, line=line
-                )
-            yield where, item
+        pos = _skip_space(text, pos)
     if count == 0:
         raise ParseError("empty log: no JSON list of activities", source=source)
+
+
+def _list_items(
+    text: str, pos: int, decoder: json.JSONDecoder, count: int
+) -> Generator[tuple[_Position, Any], None, int]:
+    """The items of the JSON list at ``pos`` with their positions; returns the end."""
+    pos = _skip_space(text, pos + 1)
+    if text.startswith("]", pos):
+        return pos + 1
+    index = 0
+    while True:
+        index += 1
+        line, column = _line_column(text, pos)
+        item, pos = decoder.raw_decode(text, pos)
+        yield (f"list {count}, item {index}", line, column), item
+        pos = _skip_space(text, pos)
+        if text.startswith("]", pos):
+            return pos + 1
+        if not text.startswith(",", pos):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+        pos = _skip_space(text, pos + 1)
+        if text.startswith("]", pos):
+            raise json.JSONDecodeError("Expecting value", text, pos)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _line_column(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
 
 
 def _kind(value: Any) -> str:
@@ -184,11 +224,19 @@ class _Builder:
         )
         self.seen: set[str] = set()
         self.entities: dict[str, Record] = {}
+        self.line: int | None = None
+        self.column: int | None = None
 
     def fail(self, where: str, message: str) -> ParseError:
-        return ParseError(f"{where}: {message}", source=self.source)
+        # Errors inside an activity point at the start of its JSON object.
+        return ParseError(
+            f"{where}: {message}", source=self.source, line=self.line, column=self.column
+        )
 
-    def activity(self, act: dict[str, Any], where: str) -> None:
+    def activity(self, act: Any, position: _Position) -> None:
+        where, self.line, self.column = position
+        if not isinstance(act, dict):
+            raise self.fail(where, f"expected an activity object, found {_kind(act)}")
         name = act.get("activity_name")
         raw_uuid = act.get("activity_uuid")
         if not isinstance(raw_uuid, str) or not raw_uuid:
@@ -225,7 +273,8 @@ class _Builder:
             self.software(node, system)
             shared = {k: v for k, v in system.items() if k not in _PER_RUN_SYSTEM_KEYS}
             per_run = {k: system[k] for k in _PER_RUN_SYSTEM_KEYS if k in system}
-            self.keep(rec, per_run, "system")
+            if per_run:
+                self.keep(rec, per_run, "system")
             if shared:
                 self.context(node, shared)
         elif system is not None:
@@ -262,13 +311,7 @@ class _Builder:
             if version is not None:
                 attrs.append((_V_VERSION, Literal(str(version))))
             self.doc.add(Record("agent", agent, attrs=attrs))
-        self.doc.add(
-            Record(
-                "wasAssociatedWith",
-                args={"activity": activity, "agent": agent},
-                attrs=[(_P_ROLE, Literal("software"))],
-            )
-        )
+        self.relation("wasAssociatedWith", "software", activity=activity, agent=agent)
 
     def context(self, activity: NamedNode, system: dict[str, Any]) -> None:
         canonical = json.dumps(system, sort_keys=True, separators=(",", ":"), default=str)
@@ -292,13 +335,7 @@ class _Builder:
             for package in packages:
                 rec.attrs.append((_C_PACKAGE, Literal(f"{package['name']}=={package['version']}")))
             self.doc.add(rec)
-        self.doc.add(
-            Record(
-                "used",
-                args={"activity": activity, "entity": entity},
-                attrs=[(_P_ROLE, Literal("context"))],
-            )
-        )
+        self.relation("used", "context", activity=activity, entity=entity)
 
     def file(self, activity: NamedNode, kind: str, item: Any, where: str) -> None:
         if isinstance(item, str):
@@ -310,9 +347,8 @@ class _Builder:
             raise self.fail(where, "file entry has no 'url'")
         entity = self.file_entity(url, where)
         rec = self.entities[entity.value]
-        relation = Record(kind, args={"activity": activity, "entity": entity})
-        if item.get("role") is not None:
-            relation.attrs.append((_P_ROLE, Literal(str(item["role"]))))
+        role = None if item.get("role") is None else str(item["role"])
+        relation = self.relation(kind, role, activity=activity, entity=entity)
         for key in ("time", "time_utc"):
             if item.get(key) is not None:
                 relation.args["time"] = self.time(item[key], f"{where} {key}")
@@ -321,7 +357,6 @@ class _Builder:
         self.keep(rec, extra, "")
         # A file read by one run and written by another is one entity: keep its attributes once.
         rec.attrs = before + [pair for pair in rec.attrs[len(before) :] if pair not in before]
-        self.doc.add(relation)
 
     def file_entity(self, url: str, where: str) -> NamedNode:
         iri = file_iri(url)
@@ -364,16 +399,17 @@ class _Builder:
                     self.configured(activity, entity, "ConfigFile")
 
     def configured(self, activity: NamedNode, artefact: NamedNode, kind: str) -> None:
-        self.doc.add(
-            Record(
-                "wasConfiguredBy",
-                args={
-                    "configured": activity,
-                    "configurator": artefact,
-                    "artefactType": Literal(kind),
-                },
-            )
-        )
+        args: dict[str, Term] = {"configured": activity, "configurator": artefact}
+        args["artefactType"] = Literal(kind)
+        self.doc.add(Record("wasConfiguredBy", args=args))
+
+    def relation(self, kind: str, role: str | None, **args: Term) -> Record:
+        """Add a relation without identifier, with its ``prov:role`` if there is one."""
+        rec = Record(kind, args=args)
+        if role is not None:
+            rec.attrs.append((_P_ROLE, Literal(role)))
+        self.doc.add(rec)
+        return rec
 
     def keep(self, rec: Record, value: Any, path: str) -> None:
         """Keep what PROV has no term for as ``capture:<path>`` attributes of ``rec``."""

@@ -99,7 +99,10 @@ class _Reader:
         doc = Document(namespaces=dict(scope.prefixes))
         if scope.default is not None:
             doc.namespaces[""] = scope.default
-        for key, section in top.items():
+        # Sections are taken out of the parsed JSON as they are read, so that the JSON and
+        # the records are not both whole in memory for a big document.
+        for key in list(top):
+            section = top.pop(key)
             if key == "prefix":
                 continue
             if key == "bundle":

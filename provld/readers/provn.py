@@ -35,13 +35,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
 from provld.drafts import upgrade_drafts
 from provld.errors import ParseError
 from provld.model import (
+    DRAFT_VOPROV,
     IVOA_ELEMENTS,
+    OLD_XSD,
     PROV,
     RELATION_ARGS,
     VOPROV,
@@ -77,14 +80,29 @@ _TOKEN = re.compile(
     r")",
     re.S,
 )
+# The fast path: a whole record without comments, escapes or long strings in one match
+# (most records are like that). Anything it does not take goes through the tokens.
+_NAME = r"[A-Za-z0-9_:.#\-+@~&*?$!][A-Za-z0-9_:./#\-+@~&*?$!]*+"
+# "<(>" opens a group: capturing in _FAST_ATTR, which reads the values, not in _FAST.
+_VALUE = (
+    r'<(>"[^"\\\n\r]*+")(?:@<(>[A-Za-z]++(?:-[A-Za-z0-9]++)*+)|\s*+%%\s*+<(>NAME))?'
+    r"|'<(>NAME)'|<(>-?[0-9]++)"
+).replace("NAME", _NAME)
+_FAST_ATTR = re.compile(rf"\s*+,?\s*+({_NAME})\s*+=\s*+(?:{_VALUE.replace('<(>', '(')})")
+_ATTR = rf"{_NAME}\s*+=\s*+(?:{_VALUE.replace('<(>', '(?:')})"
+_FAST = re.compile(
+    rf"\s*+([A-Za-z]++)\s*+\(\s*+(?:({_NAME})\s*+;\s*+)?({_NAME}(?:\s*+,\s*+{_NAME})*+)"
+    rf"(?:\s*+,\s*+\[(\s*+(?:{_ATTR}(?:\s*+,\s*+{_ATTR})*+)?\s*+)\])?\s*+\)"
+)
 _INT = re.compile(r"-?[0-9]+\Z")
-_TIME = re.compile(
+DATETIME = re.compile(
     r"-?[0-9]{4,}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
     r"T(?:[01][0-9]|2[0-4]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?\Z"
 )
-_PN_PREFIX = re.compile(r"[^\W\d_](?:[\w.\-\u00b7\u0300-\u036f\u203f\u2040]*[\w\-])?\Z")
+PREFIX_NAME = re.compile(r"[^\W\d_](?:[\w.\-\u00b7\u0300-\u036f\u203f\u2040]*[\w\-])?\Z")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 _STRING_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+_IRI_SAFE = "/:@!$&'()*+,;=-._~%"
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 _XSD_STRING = NamedNode(XSD + "string")
@@ -95,7 +113,7 @@ _TIME_ARGS = {"time", "startTime", "endTime"}
 
 _ELEMENT_KINDS = {"entity", "activity", "agent", *IVOA_ELEMENTS}
 #: Mandatory arguments of each relation in the PROV-N grammar; the others may be dropped.
-_MIN_ARGS = {
+MIN_ARGS = {
     **{kind: 2 for kind in RELATION_ARGS},
     "used": 1,
     "wasGeneratedBy": 1,
@@ -124,20 +142,23 @@ UNSUPPORTED_KINDS = {
     "hadDictionaryMember": "PROV-Dictionary",
     "derivedByInsertionFrom": "PROV-Dictionary",
     "derivedByRemovalFrom": "PROV-Dictionary",
-    "hadDictionaryMember": "PROV-Dictionary",
-    "hadKeys": "PROV-Dictionary",
 }
 
 Token = tuple[str, str, int]
 
 
-def read_provn(data: str | bytes, source: str | None = None) -> Document:
+def read_provn(
+    data: str | bytes, source: str | None = None, *, local_base: str = "urn:provld:local:"
+) -> Document:
     """Parse a PROV-N document; raise :class:`ParseError` with line and column if malformed.
 
-    >>> read_provn("document entity(e) endDocument")
+    ``local_base`` resolves unprefixed names that start with ``#`` (voprov's bundle
+    names), like :func:`provld.readers.provjson.read_provjson` does.
+
+    >>> read_provn("document entity(e) endDocument")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    provld.errors.ParseError: <input>:1:17: no default namespace is declared for the unprefixed name 'e'
+    provld.errors.ParseError: <input>:1:17: no default namespace is declared for ... 'e'
     """
     if isinstance(data, bytes | bytearray):
         try:
@@ -156,7 +177,7 @@ def read_provn(data: str | bytes, source: str | None = None) -> Document:
         text = data
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # keep columns as an editor shows them
-    doc = _Parser(text, source).document()
+    doc = _Parser(text, source, local_base).document()
     upgrade_drafts(doc)
     return doc
 
@@ -175,10 +196,12 @@ class _Scope:
 
 
 class _Parser:
-    def __init__(self, text: str, source: str | None) -> None:
+    def __init__(self, text: str, source: str | None, local_base: str) -> None:
         self.text = text
         self.source = source
-        self._next = _tokens(text).__next__
+        self.local_base = local_base
+        self.rewrites: dict[str, bool] = {}
+        self._next = _tokens(text, 0).__next__
         self.tok: Token = self._next()
         self.blanks: dict[str, BlankNode] = {}
 
@@ -195,7 +218,7 @@ class _Parser:
         kind, value, pos = self.tok
         if kind == "eof":
             return self.error(f"expected {expected}, found the end of the input")
-        if kind == "bad" or kind.startswith("bad"):
+        if kind.startswith("bad"):
             return self.error(_bad_token_message(kind, value))
         shown = value if len(value) <= 40 else value[:37] + "..."
         return self.error(f"expected {expected}, found {shown!r}")
@@ -227,18 +250,32 @@ class _Parser:
 
     def statements(self, doc: Document, scope: _Scope, end: str) -> None:
         records = doc.records
+        text, fast, match = self.text, self.fast_record, _FAST.match
+        pos = self.tok[2]
         while True:
+            found = match(text, pos)
+            while found is not None and (record := fast(found, scope)) is not None:
+                records.append(record)
+                pos = found.end()
+                found = match(text, pos)
+            self._next = _tokens(text, pos).__next__
+            self.tok = self._next()
             kind, value, pos = self.tok
             if kind != "word":
                 raise self.unexpected(f"a record or {end!r}")
             if value == end:
                 return
+            if value in ("endDocument", "endBundle"):
+                raise self.error(f"expected {end!r} before {value!r}", pos)
             if value == "prefix" or value == "default":
                 self.declaration(scope)
-            elif value == "bundle" and end == "endDocument":
+            elif value == "bundle":
+                if end != "endDocument":
+                    raise self.error("bundles cannot be nested: expected 'endBundle'", pos)
                 self.bundle(doc, scope)
             else:
                 records.append(self.record(scope))
+            pos = self.tok[2]
 
     def declaration(self, scope: _Scope) -> None:
         is_default = self.tok[1] == "default"
@@ -246,7 +283,7 @@ class _Parser:
         name = ""
         if not is_default:
             kind, name, pos = self.tok
-            if kind != "word" or not _PN_PREFIX.match(name):
+            if kind != "word" or not PREFIX_NAME.match(name):
                 raise self.unexpected("a prefix name")
             self.tok = self._next()
         kind, iri, pos = self.tok
@@ -272,8 +309,11 @@ class _Parser:
         # writes such files), so the name is resolved once they have been read.
         while self.tok[0] == "word" and self.tok[1] in ("prefix", "default"):
             self.declaration(scope)
-        prefix = name.partition(":")[0] if ":" in name else None
-        use = parent if prefix is None or prefix in parent.prefixes else scope
+        colon = name.find(":")
+        if colon > 0:
+            use = parent if name[:colon] in parent.prefixes else scope
+        else:
+            use = parent if parent.default is not None else scope
         bundle_id = self.name(name, pos, use, blank=False)
         assert isinstance(bundle_id, NamedNode)
         if bundle_id in doc.bundles:
@@ -312,6 +352,43 @@ class _Parser:
             self.element(record, items, close, scope)
         if attrs:
             record.attrs.extend(attrs)
+        return record
+
+    def fast_record(self, match: re.Match[str], scope: _Scope) -> Record | None:
+        """The record of a :data:`_FAST` match, or None to read it token by token.
+
+        It goes through the same checks as the token path; on any error the token path
+        reads the record again, and raises with the exact position.
+        """
+        kind, ident, args, attrs = match.groups()
+        record = Record(kind)
+        items = [("word", arg.strip(), 0) for arg in args.split(",")]
+        try:
+            if kind in RELATION_ARGS:
+                self.relation(record, ident and ("word", ident, 0), items, 0, scope)
+            elif kind in _ELEMENT_KINDS and ident is None:
+                self.element(record, items, 0, scope)
+            else:
+                return None
+            if attrs:
+                node, name, typed = self.node, self.name, self.typed
+                values = record.attrs
+                for key, string, lang, datatype, qname, integer in _FAST_ATTR.findall(attrs):
+                    value: Term
+                    if string:
+                        if lang:
+                            value = Literal(string[1:-1], language=lang)
+                        elif datatype:
+                            value = typed(string[1:-1], datatype, 0, 0, scope)
+                        else:
+                            value = Literal(string[1:-1])
+                    elif qname:
+                        value = name(qname, 0, scope)
+                    else:
+                        value = Literal(integer, datatype=_XSD_INT)
+                    values.append((node(("word", key, 0), scope, False), value))  # type: ignore[arg-type]
+        except (ParseError, ValueError):
+            return None
         return record
 
     def body(
@@ -367,9 +444,9 @@ class _Parser:
                 f"{kind} takes at most {len(names)} arguments ({', '.join(names)})",
                 items[len(names)][2],
             )
-        if len(items) < _MIN_ARGS[kind]:
+        if len(items) < MIN_ARGS[kind]:
             raise self.error(
-                f"{kind} needs at least {_MIN_ARGS[kind]} arguments ({', '.join(names)})", close
+                f"{kind} needs at least {MIN_ARGS[kind]} arguments ({', '.join(names)})", close
             )
         args = record.args
         for name, tok in zip(names, items, strict=False):
@@ -384,6 +461,8 @@ class _Parser:
 
     def element(self, record: Record, items: list[Token], close: int, scope: _Scope) -> None:
         kind = record.kind
+        if not items:
+            raise self.error(f"{kind} needs an identifier", close)
         first = items[0]
         if first[1] == "-":
             raise self.error(f"{kind} needs an identifier, not '-'", first[2])
@@ -447,10 +526,7 @@ class _Parser:
                 if dkind != "word":
                     raise self.unexpected("a datatype name after '%%'")
                 self.tok = self._next()
-                datatype = self.name(dname, dpos, scope, blank=False)
-                if datatype.value in _QNAME_TYPES:
-                    return self.name(lexical, pos, scope)
-                return Literal(lexical, datatype=datatype)  # type: ignore[arg-type]
+                return self.typed(lexical, dname, pos, dpos, scope)
             if lang:
                 try:
                     return Literal(lexical, language=lang)
@@ -463,6 +539,13 @@ class _Parser:
             return Literal(text, datatype=_XSD_INT)
         self.tok = (kind, text, pos)
         raise self.unexpected("a literal (\"...\", an integer or 'prefix:name')")
+
+    def typed(self, lexical: str, datatype: str, pos: int, dpos: int, scope: _Scope) -> Term:
+        """A literal ``"lexical" %% datatype``; qualified names become nodes."""
+        dtype = self.name(datatype, dpos, scope, blank=False)
+        if dtype.value in _QNAME_TYPES:
+            return self.name(lexical, pos, scope)
+        return Literal(lexical, datatype=dtype)  # type: ignore[arg-type]
 
     def loose_value(self, tok: Token, scope: _Scope) -> Term:
         """A value voprov writes in a formal position: a bare token is a string."""
@@ -483,10 +566,10 @@ class _Parser:
     def time(self, tok: Token) -> Literal:
         kind, text, pos = tok
         if kind == "str":
-            text, lang = _string(text, kind)
+            text = _string(text, kind)[0]
         elif kind != "word":
             raise self.error("expected a time (xsd:dateTime) or '-'", pos)
-        if not _TIME.match(text):
+        if not DATETIME.match(text):
             raise self.error(f"{text!r} is not a valid xsd:dateTime", pos)
         return Literal(text, datatype=_XSD_DATETIME)
 
@@ -495,7 +578,7 @@ class _Parser:
         kind, text, pos = tok
         if kind == "word":
             node = scope.cache.get(text)
-            if node is not None and (blank or isinstance(node, NamedNode)):
+            if node is not None and (blank or type(node) is NamedNode):
                 return node
             return self.name(text, pos, scope, blank)
         if kind == "qlit":
@@ -513,6 +596,10 @@ class _Parser:
             local = text[colon + 1 :]
         elif colon == 0:
             raise self.error(f"{text!r} is not a qualified name (empty prefix)", pos)
+        elif text.startswith("#"):
+            # voprov names its bundles "#description#...": a reference local to the
+            # document, resolved as the PROV-JSON reader does.
+            ns, local = self.local_base, quote(_LOCAL_ESCAPE.sub(r"\1", text), safe="")
         else:
             if scope.default is None:
                 raise self.error(
@@ -521,9 +608,14 @@ class _Parser:
             ns, local = scope.default, text
         if "\\" in local:
             local = _LOCAL_ESCAPE.sub(r"\1", local)
-        iri = rewrite_namespace(ns + local)
+        rewrite = self.rewrites.get(ns)
+        if rewrite is None:
+            # Only a namespace that overlaps a draft or old one can give an IRI to rewrite.
+            olds = (*DRAFT_VOPROV, *OLD_XSD)
+            rewrite = self.rewrites[ns] = any(o.startswith(ns) or ns.startswith(o) for o in olds)
+        iri = rewrite_namespace(ns + local) if rewrite else ns + local
         node: Node
-        if blank and iri.startswith(BNODE_NS):
+        if iri.startswith(BNODE_NS) and blank:
             label = iri[len(BNODE_NS) :]
             found = scope.blanks.get(label)
             if found is None:
@@ -536,15 +628,23 @@ class _Parser:
         else:
             try:
                 node = NamedNode(iri)
-            except ValueError as exc:
-                raise self.error(f"{text!r} is not a valid IRI ({exc}): {iri!r}", pos) from None
-        if blank:
-            scope.cache[text] = node
+            except ValueError:
+                node = self.escaped_iri(iri, len(ns), text, pos)
+            if iri.startswith(BNODE_NS):
+                return node  # a NamedNode only when asked for one: not for the cache
+        scope.cache[text] = node
         return node
 
+    def escaped_iri(self, iri: str, cut: int, text: str, pos: int) -> NamedNode:
+        """Percent-encode what an IRI cannot hold in the local part, as PROV-JSON's reader."""
+        try:
+            return NamedNode(iri[:cut] + quote(iri[cut:], safe=_IRI_SAFE))
+        except ValueError as exc:
+            raise self.error(f"{text!r} is not a valid IRI ({exc}): {iri!r}", pos) from None
 
-def _tokens(text: str) -> Iterator[Token]:
-    for match in _TOKEN.finditer(text):
+
+def _tokens(text: str, pos: int) -> Iterator[Token]:
+    for match in _TOKEN.finditer(text, pos):
         kind = match.lastgroup
         assert kind is not None
         yield kind, match.group(kind), match.start(kind)
@@ -579,11 +679,11 @@ def _bad_token_message(kind: str, value: str) -> str:
     if kind == "badcomment":
         return "unterminated comment (no closing */)"
     if value == '"':
-        return "unterminated string (no closing \" on this line)"
+        return 'unterminated string (no closing " on this line)'
     if value == "'":
         return "unterminated qualified name literal (no closing ')"
     if value == "<":
-        return "malformed IRI: expected <...> without spaces or <>\"{}|^`\\ inside"
+        return 'malformed IRI: expected <...> without spaces or <>"{}|^`\\ inside'
     if value == "\\":
         return "a backslash may only escape a character inside a name"
     return f"unexpected character {value!r}"

@@ -26,14 +26,14 @@ invents for blank nodes, are read back as blank nodes (one per label and documen
 >>> read_provxml(b'<!DOCTYPE x [<!ENTITY a "b">]><x/>')  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-provld.errors.ParseError: <input>:1:1: DOCTYPE declarations are refused (entities ...
+provld.errors.ParseError: <input>:1:...: DOCTYPE declarations are refused (entities ...
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 from urllib.parse import quote
 from xml.parsers import expat
 
@@ -77,30 +77,29 @@ _PROV_TYPE = NamedNode(PROV + "type")
 #: URI schemes taken as absolute IRIs in ``prov:ref``, not as undeclared prefixes.
 _SCHEMES = {"http", "https", "urn", "file", "ivo", "ftp", "mailto", "doi", "tag", "uuid"}
 # Draft kinds that provld.drafts rewrites after reading (as the PROV-JSON reader does).
-_DRAFT_ARGS = {"activityFlow": ("startTime", "endTime"), "hadStep": ("activity", "activityFlow")}
+_DRAFT_ARGS: dict[str, tuple[str, ...]] = {
+    "activityFlow": ("startTime", "endTime"),
+    "hadStep": ("activity", "activityFlow"),
+}
 
 _Kind = tuple[str, NamedNode | None]  # (record kind, prov:type the element name implies)
+_Where = tuple[int, int]  # line and 1-based column
 
 
-def _subtype(kind: str, type_local: str) -> _Kind:
-    return kind, NamedNode(PROV + type_local)
+def _subtypes(kind: str, *elements: str) -> dict[str, _Kind]:
+    """Subtype elements (``prov:softwareAgent``) and the ``prov:type`` each implies."""
+    return {e: (kind, NamedNode(PROV + e[0].upper() + e[1:])) for e in elements}
 
 
 _PROV_KINDS: dict[str, _Kind] = {
     **{k: (k, None) for k in ("entity", "activity", "agent")},
     **{k: (k, None) for k in RELATION_ARGS if k not in VOPROV_RELATIONS},
-    "person": _subtype("agent", "Person"),
-    "organization": _subtype("agent", "Organization"),
-    "softwareAgent": _subtype("agent", "SoftwareAgent"),
-    "plan": _subtype("entity", "Plan"),
-    "collection": _subtype("entity", "Collection"),
-    "emptyCollection": _subtype("entity", "EmptyCollection"),
-    "bundle": _subtype("entity", "Bundle"),
-    "dictionary": _subtype("entity", "Dictionary"),
-    "emptyDictionary": _subtype("entity", "EmptyDictionary"),
-    "wasRevisionOf": _subtype("wasDerivedFrom", "Revision"),
-    "wasQuotedFrom": _subtype("wasDerivedFrom", "Quotation"),
-    "hadPrimarySource": _subtype("wasDerivedFrom", "PrimarySource"),
+    **_subtypes("agent", "person", "organization", "softwareAgent"),
+    **_subtypes("entity", "plan", "collection", "emptyCollection", "bundle"),
+    **_subtypes("entity", "dictionary", "emptyDictionary"),
+    "wasRevisionOf": ("wasDerivedFrom", NamedNode(PROV + "Revision")),
+    "wasQuotedFrom": ("wasDerivedFrom", NamedNode(PROV + "Quotation")),
+    "hadPrimarySource": ("wasDerivedFrom", NamedNode(PROV + "PrimarySource")),
 }
 # voprov writes PROV kinds in its own namespace too; there ``collection`` is the IVOA kind.
 _VOPROV_KINDS: dict[str, _Kind] = {
@@ -112,6 +111,7 @@ _VOPROV_KINDS: dict[str, _Kind] = {
 }
 #: PROV-Dictionary relations: the record model has no place for their key-entity pairs.
 _UNSUPPORTED = {"hadDictionaryMember", "derivedByInsertionFrom", "derivedByRemovalFrom"}
+_INVALID_TOKEN = expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]
 
 
 def read_provxml(
@@ -133,8 +133,7 @@ class _Pending:
     kind: str
     id: Node | None
     formal: tuple[str, ...]
-    line: int
-    column: int
+    where: _Where
     attrs: list[tuple[NamedNode, Term]] = field(default_factory=list)
     args: dict[str, Term] = field(default_factory=dict)
     members: list[Term] = field(default_factory=list)  # hadMember may list several entities
@@ -152,8 +151,7 @@ class _Child:
     ref: str | None
     xsi_type: str | None
     lang: str | None
-    line: int
-    column: int
+    where: _Where
     text: list[str] = field(default_factory=list)
 
 
@@ -165,8 +163,8 @@ class _Reader:
         p.namespace_prefixes = True
         p.buffer_text = True
         p.StartDoctypeDeclHandler = self._refuse_doctype
-        p.EntityDeclHandler = self._refuse_entity
-        p.UnparsedEntityDeclHandler = self._refuse_entity
+        # unreachable once the DOCTYPE is refused; kept in case expat ever reports one first
+        p.EntityDeclHandler = p.UnparsedEntityDeclHandler = self._refuse_entity
         p.ExternalEntityRefHandler = self._refuse_entity
         p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         p.XmlDeclHandler = self._xml_decl
@@ -180,6 +178,7 @@ class _Reader:
         self.ns_saved: dict[str, list[str | None]] = {}
         self.new_ns: dict[str, str] = {}  # declared on the element about to start
         self.names: dict[str, tuple[str, str, str]] = {}
+        self.keys: dict[str, str | None] = {}  # attribute name -> id, ref, type, lang or None
         self.nodes: dict[str, Node] = {}  # QName -> node, valid while self.ns is unchanged
         self.attr_nodes: dict[str, NamedNode] = {}  # attribute element IRI -> node
         self.blanks: dict[str, BlankNode] = {}
@@ -218,33 +217,29 @@ class _Reader:
 
     def _utf8_reason(self, data: bytes | BinaryIO, exc: expat.ExpatError) -> str | None:
         """Say "not valid UTF-8" where expat only says "invalid token"."""
-        if not isinstance(data, bytes) or (self.encoding or "utf-8").lower() not in (
-            "utf-8",
-            "utf8",
-        ):
-            return None
-        if exc.code != expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]:
-            return None
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            return f"not valid UTF-8 at byte {err.start}"
+        utf8 = (self.encoding or "utf-8").lower() in ("utf-8", "utf8")
+        if utf8 and isinstance(data, bytes) and exc.code == _INVALID_TOKEN:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as err:
+                return f"not valid UTF-8 at byte {err.start}"
         return None
 
-    def fail(self, message: str, line: int | None = None, column: int | None = None) -> ParseError:
-        if line is None:
-            line = self.parser.CurrentLineNumber
-            column = self.parser.CurrentColumnNumber + 1
+    def pos(self) -> _Where:
+        return self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1
+
+    def fail(self, message: str, where: _Where | None = None) -> ParseError:
+        line, column = where or self.pos()
         return ParseError(message, source=self.source, line=line, column=column)
 
-    def _refuse_doctype(self, name: str, *_: object) -> None:
+    def _refuse_doctype(self, name: str, *_: object) -> NoReturn:
         raise self.fail(
             f"DOCTYPE declarations are refused (entities and external references in "
             f"XML are unsafe and PROV-XML needs none): <!DOCTYPE {name}>"
         )
 
-    def _refuse_entity(self, *args: object) -> None:
-        raise self.fail(f"entity declarations and references are refused: {args[0]!r}")
+    def _refuse_entity(self, name: str | None, *_: object) -> NoReturn:
+        raise self.fail(f"entity declarations and references are refused: {name!r}")
 
     def _xml_decl(self, version: str, encoding: str | None, standalone: int) -> None:
         self.encoding = encoding
@@ -284,14 +279,31 @@ class _Reader:
             self.names[name] = parts
         return parts
 
-    def node(self, qname: str, line: int | None = None, column: int | None = None) -> Node:
+    def special(self, attrs: dict[str, str]) -> dict[str, str]:
+        """The attributes PROV-XML gives a meaning: prov:id, prov:ref (or voprov:),
+        xsi:type and xml:lang, keyed by local name."""
+        out = {}
+        for key, value in attrs.items():
+            local = self.keys.get(key, "")
+            if local == "":
+                ns, local, _ = self.split(key)
+                known = (ns in (PROV, VOPROV) and local in ("id", "ref")) or (ns, local) in (
+                    (XSI, "type"),
+                    (XML_NS, "lang"),
+                )
+                local = self.keys[key] = local if known else None
+            if local is not None:
+                out[local] = value
+        return out
+
+    def node(self, qname: str, where: _Where | None = None) -> Node:
         """The node a ``prefix:local`` reference names, with the in-scope namespaces."""
         qname = qname.strip()
         node = self.nodes.get(qname)
         if node is not None:
             return node
         if not qname:
-            raise self.fail("empty qualified name", line, column)
+            raise self.fail("empty qualified name", where)
         prefix, sep, local = qname.partition(":")
         default = self.ns.get("")
         if sep:
@@ -301,7 +313,7 @@ class _Reader:
             elif prefix.lower() in _SCHEMES or local.startswith("//"):
                 iri = qname
             else:
-                raise self.fail(f"undeclared prefix {prefix!r} in {qname!r}", line, column)
+                raise self.fail(f"undeclared prefix {prefix!r} in {qname!r}", where)
         elif default is not None and _valid_iri(default + qname):
             iri = default + qname
         else:
@@ -316,7 +328,7 @@ class _Reader:
             try:
                 node = NamedNode(iri)
             except ValueError:
-                raise self.fail(f"{qname!r} is not a valid IRI", line, column) from None
+                raise self.fail(f"{qname!r} is not a valid IRI", where) from None
         self.nodes[qname] = node
         return node
 
@@ -353,7 +365,9 @@ class _Reader:
             self.skip = 1
             return
         if local == "bundleContent" and ns in (PROV, VOPROV):
-            self._open_bundle(self._id(attrs), depth, declared, label)
+            bundle_id = self.special(attrs).get("id")
+            node = self.node(bundle_id) if bundle_id is not None else None
+            self._open_bundle(node, depth, declared, label)
             return
         self._start_record(ns, local, label, attrs)
 
@@ -378,13 +392,6 @@ class _Reader:
         self.container = bundle
         self.bundle_depth = depth
 
-    def _id(self, attrs: dict[str, str]) -> Node | None:
-        for key, value in attrs.items():
-            ns, local, _ = self.split(key)
-            if local == "id" and ns in (PROV, VOPROV):
-                return self.node(value)
-        return None
-
     def _start_record(self, ns: str, local: str, label: str, attrs: dict[str, str]) -> None:
         kind = self._kind(ns, local)
         if kind is None:
@@ -393,50 +400,26 @@ class _Reader:
                 raise FormatError(f"{where}: PROV-Dictionary relation <{label}> is not supported")
             raise self.fail(f"unknown element <{label}>: not a PROV or IVOA record kind")
         name, implied_type = kind
+        special = self.special(attrs)
         record_id: Node | None = None
-        extra_type: Node | None = None
-        for key, value in attrs.items():
-            a_ns, a_local, _ = self.split(key)
-            if a_local == "id" and a_ns in (PROV, VOPROV):
-                record_id = self.node(value)
-            elif a_local == "type" and a_ns == XSI:
-                extra_type = self.node(value)  # PROV-XML's other way to give a subtype
-        is_relation = name in RELATION_ARGS or name == "hadStep"
-        if record_id is None and not is_relation:
-            record_id = BlankNode()
+        if "id" in special:
+            record_id = self.node(special["id"])
+        elif name not in RELATION_ARGS and name != "hadStep":
+            record_id = BlankNode()  # PROV-XML makes ids optional, PROV-DM does not
         formal = RELATION_ARGS.get(name) or ELEMENT_ARGS.get(name) or _DRAFT_ARGS.get(name, ())
+        maybe_bundle = local == "bundle" and ns == PROV
         record = self.record = _Pending(
-            name,
-            record_id,
-            formal,
-            self.parser.CurrentLineNumber,
-            self.parser.CurrentColumnNumber + 1,
-            maybe_bundle=local == "bundle" and ns == PROV,
+            name, record_id, formal, self.pos(), maybe_bundle=maybe_bundle
         )
-        for value in (implied_type, extra_type):
-            if value is not None:
-                record.attrs.append((_PROV_TYPE, value))
+        if implied_type is not None:
+            record.attrs.append((_PROV_TYPE, implied_type))
+        if "type" in special:  # xsi:type on a record: PROV-XML's other way to give a subtype
+            record.attrs.append((_PROV_TYPE, self.node(special["type"])))
 
     def _start_child(self, ns: str, local: str, label: str, attrs: dict[str, str]) -> None:
-        ref = xsi_type = lang = None
-        for key, value in attrs.items():
-            a_ns, a_local, _ = self.split(key)
-            if a_local == "ref" and a_ns in (PROV, VOPROV):
-                ref = value
-            elif a_local == "type" and a_ns == XSI:
-                xsi_type = value
-            elif a_local == "lang" and a_ns == XML_NS:
-                lang = value
-        self.child = _Child(
-            ns,
-            local,
-            label,
-            ref,
-            xsi_type,
-            lang,
-            self.parser.CurrentLineNumber,
-            self.parser.CurrentColumnNumber + 1,
-        )
+        special = self.special(attrs)
+        ref, xsi_type, lang = special.get("ref"), special.get("type"), special.get("lang")
+        self.child = _Child(ns, local, label, ref, xsi_type, lang, self.pos())
 
     def _text(self, data: str) -> None:
         if self.child is not None:
@@ -459,54 +442,54 @@ class _Reader:
     def _end_child(self, child: _Child) -> None:
         record = self.record
         assert record is not None
-        where = (child.line, child.column)
+        where = child.where
         if child.local in record.formal and child.ns in (PROV, VOPROV):
             arg = child.local
             text = "".join(child.text).strip()
             value: Term
             if arg in _TIME_ARGS:
                 if not _TIME.match(text):
-                    raise self.fail(f"<{child.label}>: {text!r} is not an xsd:dateTime", *where)
+                    raise self.fail(f"<{child.label}>: {text!r} is not an xsd:dateTime", where)
                 value = Literal(text, datatype=_XSD_DATETIME)
             elif arg == "artefactType":
                 value = Literal(text)
             elif child.ref is None:
-                raise self.fail(f"<{child.label}> needs a prov:ref attribute", *where)
+                raise self.fail(f"<{child.label}> needs a prov:ref attribute", where)
             else:
-                value = self.node(child.ref, *where)
+                value = self.node(child.ref, where)
             if record.kind == "hadMember" and arg == "entity":
                 record.members.append(value)
             elif arg in record.args:
-                raise self.fail(f"<{child.label}> is repeated", *where)
+                raise self.fail(f"<{child.label}> is repeated", where)
             else:
                 record.args[arg] = value
             return
         if not child.ns:
-            raise self.fail(f"attribute element <{child.label}> has no namespace", *where)
-        attr = self.node_attr(child.ns + child.local, *where)
+            raise self.fail(f"attribute element <{child.label}> has no namespace", where)
+        attr = self.node_attr(child.ns + child.local, where)
         record.attrs.append((attr, self._value(child)))
 
-    def node_attr(self, iri: str, line: int, column: int) -> NamedNode:
+    def node_attr(self, iri: str, where: _Where) -> NamedNode:
         node = self.attr_nodes.get(iri)
         if node is None:
             try:
                 node = self.attr_nodes[iri] = NamedNode(iri)
             except ValueError:
-                raise self.fail(f"{iri!r} is not a valid attribute IRI", line, column) from None
+                raise self.fail(f"{iri!r} is not a valid attribute IRI", where) from None
         return node
 
     def _value(self, child: _Child) -> Term:
-        where = (child.line, child.column)
+        where = child.where
         text = "".join(child.text)
         if child.ref is not None:
-            return self.node(child.ref, *where)
+            return self.node(child.ref, where)
         datatype = None
         if child.xsi_type is not None:
-            dt = self.node(child.xsi_type, *where)
+            dt = self.node(child.xsi_type, where)
             if not isinstance(dt, NamedNode):
-                raise self.fail(f"xsi:type {child.xsi_type!r} is not a datatype", *where)
+                raise self.fail(f"xsi:type {child.xsi_type!r} is not a datatype", where)
             if dt.value in _QNAME_TYPES:
-                return self.node(text, *where)
+                return self.node(text, where)
             if dt.value not in _STRING_TYPES:
                 datatype = dt
         try:
@@ -516,19 +499,16 @@ class _Reader:
             if child.lang:
                 return Literal(text, language=child.lang)
         except ValueError as exc:
-            raise self.fail(f"<{child.label}>: {exc}", *where) from None
+            raise self.fail(f"<{child.label}>: {exc}", where) from None
         return Literal(text)
 
     def _end_record(self, pending: _Pending) -> None:
         assert self.container is not None
         records = self.container.records
-        if pending.kind == "hadMember":
-            members = pending.members or [None]
-            for member in members:
-                args = dict(pending.args)
-                if member is not None:
-                    args["entity"] = member
-                records.append(Record(pending.kind, pending.id, args, list(pending.attrs)))
+        for member in pending.members:  # one hadMember record per entity
+            args = {**pending.args, "entity": member}
+            records.append(Record(pending.kind, pending.id, args, list(pending.attrs)))
+        if pending.members:
             return
         records.append(Record(pending.kind, pending.id, pending.args, pending.attrs))
 

@@ -29,6 +29,8 @@ from provld.store.base import Backend, Bindings, QueryResult, variables
 #: about 150 MB, and pyoxigraph's transactional writes run at 65k quads/s against 170k/s
 #: for the bulk loader on this class of machine (benchmarks/ingest.py).
 TRANSACTION_LIMIT = 200_000
+#: Quads handed to the bulk loader at a time.
+BULK_SLICE = 500_000
 
 
 class OxigraphBackend(Backend):
@@ -95,7 +97,11 @@ class OxigraphBackend(Backend):
                     self.store.extend(head)
                     return
                 quads = itertools.chain(head, it)
-            self.store.bulk_extend(quads)
+            # In slices: pyoxigraph's bulk loader buffers what it is given in memory
+            # (about 0.5 kB a quad), so one call per slice keeps a big load's memory flat.
+            it = iter(quads)
+            while batch := list(itertools.islice(it, BULK_SLICE)):
+                self.store.bulk_extend(batch)
             self.store.flush()
         except OSError as exc:
             raise StoreError(str(exc), store=self.location) from None
