@@ -139,6 +139,9 @@ def _element(record: Record, g: _GraphName) -> Iterator[Quad]:
     is_agent = record.kind == "agent"
     valued = record.kind in _VALUED
     for attr, value in record.attrs:
+        if attr not in _SPECIAL:
+            yield Quad(s, attr, value, g)  # most attributes: as they are
+            continue
         if valued and attr == _PROV_VALUE:
             attr = _VO_VALUE  # the REC's Parameter.value and ValueEntity.value
         yield from _attribute(s, attr, value, g, is_agent=is_agent)
@@ -194,12 +197,30 @@ def _relation(record: Record, kinds: dict[Node, str], g: _GraphName) -> Iterator
         if artefact is not None:
             yield Quad(node, _ARTEFACT, _as_string(artefact), g)
     for attr, value in record.attrs:
-        if attr.value == _VO_DESCRIPTOR and kind in DESCRIPTION_LINKS:
+        if attr not in _SPECIAL:
+            yield Quad(node, attr, value, g)
+        elif attr == _DESCRIPTOR and kind in DESCRIPTION_LINKS:
             yield Quad(node, DESCRIPTION_LINKS[kind], value, g)
         elif attr == A_TYPE and kind == "wasDerivedFrom" and value.value in DERIVATION_SUBTYPES:
             yield Quad(node, RDF_TYPE, value, g)
         else:
             yield from _attribute(node, attr, value, g, relation=kind)
+
+
+#: Attributes that are not written as they are (see _attribute).
+_DESCRIPTOR = NamedNode(_VO_DESCRIPTOR)
+_SPECIAL = {
+    NamedNode(iri)
+    for iri in (
+        *ATTRIBUTE_RENAMES,
+        *TIME_PROPERTIES,
+        _VO_TYPE,
+        _VO_ID,
+        _VO_DESCRIPTOR,
+        _MULTIPLICITY,
+        PROV + "value",
+    )
+} | {A_LABEL, A_TYPE, A_LOCATION, A_ROLE}
 
 
 def _derivation_subtype(record: Record) -> str | None:

@@ -31,6 +31,6 @@ def list_files(package: str, suffix: str) -> list[str]:
 
 
 @cache
-def named_query(name: str) -> str:
-    """The text of ``sparql/<name>.rq``."""
-    return data_file("sparql", f"{name}.rq").read_text(encoding="utf-8")
+def named_query(name: str, suffix: str = "rq") -> str:
+    """The text of ``sparql/<name>.rq`` (``suffix="ru"`` for an update)."""
+    return data_file("sparql", f"{name}.{suffix}").read_text(encoding="utf-8")

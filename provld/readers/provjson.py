@@ -53,6 +53,8 @@ _TIME = re.compile(r"^-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)
 #: URI schemes that are taken as absolute IRIs, not as undeclared prefixes.
 _SCHEMES = {"http", "https", "urn", "file", "ivo", "ftp", "mailto", "doi", "tag", "uuid"}
 _PROV_TYPE = PROV + "type"
+_ARG, _ATTR, _REF, _TYPE = object(), object(), object(), object()
+_TIMES = {"time", "startTime", "endTime"}
 #: Attributes whose string values name other records (voprov writes them unquoted).
 _REFERENCES = {VOPROV + "descriptor"}
 
@@ -131,6 +133,14 @@ class _Reader:
         return doc
 
 
+def _where(context: str | tuple[str, ...]) -> str:
+    """Where in the document an error is: ``used 'ex:u1' prov:time``."""
+    if isinstance(context, str):
+        return context
+    kind, rid, *key = context
+    return f"{kind} {rid!r}" + (f" {key[0]}" if key else "")
+
+
 class _Scope:
     """Prefixes and blank identifiers of one document or bundle."""
 
@@ -152,8 +162,10 @@ class _Scope:
         self.prefixes = base
         self.blanks: dict[str, BlankNode] = {}
         self.cache: dict[str, Node] = {}
+        self.keys: dict[tuple[str, str], tuple[object, Any]] = {}
+        self.strings: dict[str, Literal] = {}
 
-    def iri(self, name: str, where: str) -> Node:
+    def iri(self, name: str, context: str | tuple[str, ...]) -> Node:
         node = self.cache.get(name)
         if node is not None:
             return node
@@ -170,58 +182,82 @@ class _Scope:
         elif sep and prefix in self.prefixes:
             iri = self.prefixes[prefix] + local
         elif sep and (prefix.lower() in _SCHEMES or local.startswith("//")):
-            iri = name
+            iri = rewrite_namespace(name)  # declared prefixes were rewritten already
         elif sep:
-            raise self.reader.fail(self.where, f"{where}: undeclared prefix {prefix!r} in {name!r}")
+            raise self.reader.fail(
+                self.where, f"{_where(context)}: undeclared prefix {prefix!r} in {name!r}"
+            )
         elif self.default is not None:
             iri = self.default + name
         else:
             iri = self.reader.local_base + quote(name, safe="")
         try:
-            node = NamedNode(rewrite_namespace(iri))
+            node = NamedNode(iri)
         except ValueError:
             # voprov names bundles like "#description#entities": keep the name, escaped.
             cut = len(iri) - len(local if sep else name)
             try:
                 node = NamedNode(iri[:cut] + quote(iri[cut:], safe="/:@!$&'()*+,;=-._~"))
             except ValueError:
-                raise self.reader.fail(self.where, f"{where}: {name!r} is not a valid IRI") from None
+                raise self.reader.fail(
+                    self.where, f"{_where(context)}: {name!r} is not a valid IRI"
+                ) from None
         self.cache[name] = node
         return node
 
     def record(self, kind: str, rid: str, body: dict[str, Any]) -> Record:
-        where = f"{kind} {rid!r}"
-        rec = Record(kind, self.iri(rid, where))
-        formal = RELATION_ARGS.get(kind) or ELEMENT_ARGS.get(kind) or _DRAFT_ARGS.get(kind, ())
+        rec = Record(kind, self.iri(rid, (kind, rid)))
+        args, attrs = rec.args, rec.attrs
+        keys = self.keys
         for key, value in body.items():
-            attr = self.iri(key, where)
-            assert isinstance(attr, NamedNode)
-            iri = attr.value
-            arg = None
-            if iri.startswith(PROV):
-                arg = iri[len(PROV) :]
-            elif iri.startswith(VOPROV):
-                arg = iri[len(VOPROV) :]
-            if arg is not None and arg in formal:
-                rec.args[arg] = self.argument(arg, value, f"{where} {key}")
-                continue
-            values = value if isinstance(value, list) else [value]
-            if iri in _REFERENCES and all(isinstance(v, str) for v in values):
-                for one in values:
-                    rec.attrs.append((attr, self.iri(one, f"{where} {key}")))
-                continue
-            for one in values:
-                rec.attrs.append((attr, self.value(one, f"{where} {key}", iri == _PROV_TYPE)))
-        if kind in RELATION_ARGS and rec.id is not None and isinstance(rec.id, BlankNode):
+            how = keys.get((kind, key))
+            if how is None:
+                how = keys[(kind, key)] = self.key(kind, rid, key)
+            role, name = how
+            if role is _ARG:
+                args[name] = self.argument(name, value, (kind, rid, key))
+            elif type(value) is str and role is _ATTR:
+                literal = self.strings.get(value)
+                if literal is None:
+                    literal = self.strings[value] = Literal(value)
+                attrs.append((name, literal))
+            else:
+                values = value if isinstance(value, list) else [value]
+                if role is _REF and all(isinstance(v, str) for v in values):
+                    attrs.extend((name, self.iri(v, (kind, rid, key))) for v in values)
+                else:
+                    is_type = role is _TYPE
+                    attrs.extend(
+                        (name, self.value(v, (kind, rid, key), is_type)) for v in values
+                    )
+        if kind in RELATION_ARGS and isinstance(rec.id, BlankNode):
             # Blank relation keys only make records distinct in JSON: no identity.
             rec.id = None
         return rec
 
-    def argument(self, arg: str, value: Any, where: str) -> Term:
-        if arg in {"time", "startTime", "endTime"}:
+    def key(self, kind: str, rid: str, key: str) -> tuple[object, Any]:
+        """How a key of a record of ``kind`` is read: formal argument or attribute."""
+        attr = self.iri(key, (kind, rid))
+        assert isinstance(attr, NamedNode)
+        iri = attr.value
+        formal = RELATION_ARGS.get(kind) or ELEMENT_ARGS.get(kind) or _DRAFT_ARGS.get(kind, ())
+        for ns in (PROV, VOPROV):
+            if iri.startswith(ns) and iri[len(ns) :] in formal:
+                return _ARG, iri[len(ns) :]
+        if iri in _REFERENCES:
+            return _REF, attr
+        if iri == _PROV_TYPE:
+            return _TYPE, attr
+        return _ATTR, attr
+
+    def argument(self, arg: str, value: Any, context: tuple[str, ...]) -> Term:
+        where = context
+        if arg in _TIMES:
             text = value.get("$") if isinstance(value, dict) else value
             if not isinstance(text, str) or not _TIME.match(text.strip()):
-                raise self.reader.fail(self.where, f"{where}: {text!r} is not an xsd:dateTime")
+                raise self.reader.fail(
+                    self.where, f"{_where(where)}: {text!r} is not an xsd:dateTime"
+                )
             return Literal(text.strip(), datatype=_XSD_DATETIME)
         if arg == "artefactType":
             text = value.get("$") if isinstance(value, dict) else value
@@ -229,10 +265,12 @@ class _Scope:
         if isinstance(value, dict):
             value = value.get("$")
         if not isinstance(value, str):
-            raise self.reader.fail(self.where, f"{where}: expected an identifier, got {value!r}")
+            raise self.reader.fail(
+                self.where, f"{_where(where)}: expected an identifier, got {value!r}"
+            )
         return self.iri(value, where)
 
-    def value(self, value: Any, where: str, is_type: bool) -> Term:
+    def value(self, value: Any, where: tuple[str, ...], is_type: bool) -> Term:
         if isinstance(value, str):
             if is_type and ":" in value:
                 prefix = value.split(":", 1)[0]
@@ -259,4 +297,4 @@ class _Scope:
                     return self.iri(text, where)
                 return Literal(text, datatype=dtype)  # type: ignore[arg-type]
             return Literal(text)
-        raise self.reader.fail(self.where, f"{where}: cannot read the value {value!r}")
+        raise self.reader.fail(self.where, f"{_where(where)}: cannot read the value {value!r}")

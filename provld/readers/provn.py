@@ -10,9 +10,10 @@ What it reads beyond the letter of the PROV-N grammar, because real files need i
 - the IVOA element kinds (``activityDescription(id, name, [...])``...) with voprov's
   positional arguments, mapped to the attributes the PROV-JSON flavour of the same
   document carries (``prov:name``, ``prov:role``, ``voprov:contentType``...);
-- bare tokens in formal positions: a relation's optional argument may be ``-`` anywhere,
-  ``artefactType`` may be written unquoted (``wasConfiguredBy(a, p, Parameter)``, kept as
-  an ``xsd:string`` literal), and a quoted time is accepted where a time is expected;
+- looser formal arguments: ``-`` in any argument of a relation (the grammar wants the
+  first ones given), an unquoted ``artefactType`` (``wasConfiguredBy(a, p, Parameter)``,
+  kept as an ``xsd:string`` literal), a quoted time where a time is expected, and
+  identifiers and attributes on ``alternateOf``, ``hadMember``... as on other relations;
 - prefixes declared inside a bundle that the bundle's own identifier uses.
 
 Identifiers in the namespace ``urn:provld:bnode:`` (what :mod:`provld.writers.provn`
@@ -105,7 +106,6 @@ _STRING_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re
 _IRI_SAFE = "/:@!$&'()*+,;=-._~%"
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
-_XSD_STRING = NamedNode(XSD + "string")
 _XSD_INT = NamedNode(XSD + "int")
 _XSD_DATETIME = NamedNode(XSD + "dateTime")
 _QNAME_TYPES = {XSD + "QName", PROV + "QUALIFIED_NAME"}
@@ -176,7 +176,7 @@ def read_provn(
     else:
         text = data
     if text.startswith("\ufeff"):
-        text = " " + text[1:]  # keep columns as an editor shows them
+        text = text[1:]  # a byte order mark is no column of the first line
     doc = _Parser(text, source, local_base).document()
     upgrade_drafts(doc)
     return doc
@@ -342,16 +342,20 @@ class _Parser:
             raise self.error(f"unknown record kind {value!r}", kpos)
         self.tok = self._next()
         self.expect("(")
-        ident, items, attrs, close = self.body(scope)
+        ident, items, close, more = self.body()
         record = Record(value)
+        # Formal arguments are resolved before the attributes are read, so that errors
+        # come in the order of the text.
         if is_relation:
             self.relation(record, ident, items, close, scope)
         else:
             if ident is not None:
                 raise self.error(f"{value} takes an identifier without ';'", ident[2])
             self.element(record, items, close, scope)
-        if attrs:
-            record.attrs.extend(attrs)
+        if more:
+            self.tok = self._next()
+            record.attrs.extend(self.attributes(scope))
+            self.expect(")")
         return record
 
     def fast_record(self, match: re.Match[str], scope: _Scope) -> Record | None:
@@ -365,7 +369,7 @@ class _Parser:
         items = [("word", arg.strip(), 0) for arg in args.split(",")]
         try:
             if kind in RELATION_ARGS:
-                self.relation(record, ident and ("word", ident, 0), items, 0, scope)
+                self.relation(record, ident and ("word", ident, 0) or None, items, 0, scope)
             elif kind in _ELEMENT_KINDS and ident is None:
                 self.element(record, items, 0, scope)
             else:
@@ -391,25 +395,18 @@ class _Parser:
             return None
         return record
 
-    def body(
-        self, scope: _Scope
-    ) -> tuple[Token | None, list[Token], list[tuple[NamedNode, Term]], int]:
-        """The inside of ``kind(...)``: identifier, positional tokens, attributes."""
+    def body(self) -> tuple[Token | None, list[Token], int, bool]:
+        """The inside of ``kind(...)`` up to ``)`` or ``[``: identifier, positional tokens,
+        the position of that ``)`` or ``[``, and whether it is ``[`` (attributes follow).
+        """
         ident: Token | None = None
         items: list[Token] = []
-        attrs: list[tuple[NamedNode, Term]] = []
         nxt = self._next
         tok = self.tok
         while True:
             if tok[0] == "punct":
-                if tok[1] == "[":
-                    self.tok = nxt()
-                    attrs = self.attributes(scope)
-                    tok = self.tok
-                    if tok[1] != ")" or tok[0] != "punct":
-                        raise self.unexpected("')' after the attributes")
-                    self.tok = nxt()
-                    return ident, items, attrs, tok[2]
+                if tok[1] == "[" and (items or ident):
+                    return ident, items, tok[2], True  # self.tok is the "["
                 if tok[1] == ")" and not items and ident is None:
                     raise self.unexpected("an identifier")
                 raise self.unexpected("an identifier, '-' or a value")
@@ -420,14 +417,14 @@ class _Parser:
             if tok[0] == "punct":
                 sep = tok[1]
                 if sep == ",":
-                    tok = nxt()
+                    tok = self.tok = nxt()
                     continue
                 if sep == ")":
                     self.tok = nxt()
-                    return ident, items, attrs, tok[2]
+                    return ident, items, tok[2], False
                 if sep == ";" and ident is None and len(items) == 1:
                     ident = items.pop()
-                    tok = nxt()
+                    tok = self.tok = nxt()
                     continue
             self.tok = tok
             raise self.unexpected("',' or ')'")
@@ -445,8 +442,10 @@ class _Parser:
                 items[len(names)][2],
             )
         if len(items) < MIN_ARGS[kind]:
+            count = MIN_ARGS[kind]
             raise self.error(
-                f"{kind} needs at least {MIN_ARGS[kind]} arguments ({', '.join(names)})", close
+                f"{kind} needs at least {count} argument{'s' * (count > 1)} ({', '.join(names)})",
+                close,
             )
         args = record.args
         for name, tok in zip(names, items, strict=False):
@@ -455,7 +454,7 @@ class _Parser:
             if name in _TIME_ARGS:
                 args[name] = self.time(tok)
             elif name == "artefactType":
-                args[name] = self.artefact_type(tok, scope)
+                args[name] = self.loose_value(tok, scope)
             else:
                 args[name] = self.node(tok, scope)
 
@@ -550,18 +549,15 @@ class _Parser:
     def loose_value(self, tok: Token, scope: _Scope) -> Term:
         """A value voprov writes in a formal position: a bare token is a string."""
         kind, text, pos = tok
-        if kind == "str" or kind == "long":
-            lexical, lang = _string(text, kind)
-            return Literal(lexical, language=lang) if lang else Literal(lexical)
         if kind == "qlit":
             return self.name(text[1:-1], pos + 1, scope)
-        return Literal(text)
-
-    def artefact_type(self, tok: Token, scope: _Scope) -> Term:
-        kind, text, pos = tok
         if kind == "word":
             return Literal(_LOCAL_ESCAPE.sub(r"\1", text) if "\\" in text else text)
-        return self.loose_value(tok, scope)
+        lexical, lang = _string(text, kind)
+        try:
+            return Literal(lexical, language=lang) if lang else Literal(lexical)
+        except ValueError:
+            raise self.error(f"invalid language tag {lang!r}", pos) from None
 
     def time(self, tok: Token) -> Literal:
         kind, text, pos = tok

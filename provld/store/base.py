@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from typing import BinaryIO
 
+import pyoxigraph
 from pyoxigraph import (
     BlankNode,
     Literal,
@@ -49,6 +50,18 @@ class Backend(ABC):
     @abstractmethod
     def add_graph(self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None) -> None:
         """Write the quads of a new named graph: all of them, or none."""
+
+    def load_graph(
+        self, graph: NamedNode, data: bytes, fmt: RdfFormat, *, base_iri: str | None = None
+    ) -> None:
+        """Load an RDF document of a triple format into ``graph`` as it is."""
+        parsed = pyoxigraph.parse(data, fmt, base_iri=base_iri, rename_blank_nodes=True)
+        self.add_graph(graph, (Quad(t.subject, t.predicate, t.object, graph) for t in parsed))
+
+    def bulk_allowed(self, size: int) -> bool:
+        """True when a graph of about ``size`` quads is better written in bulk, outside
+        one transaction (the caller then keeps it all or nothing with a journal)."""
+        return False
 
     @abstractmethod
     def remove_graph(self, graph: NamedNode) -> None:

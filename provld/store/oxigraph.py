@@ -110,6 +110,15 @@ class OxigraphBackend(Backend):
         """True when a graph of ``size`` quads would go through the bulk loader."""
         return not self.in_memory and size > TRANSACTION_LIMIT
 
+    def load_graph(
+        self, graph: NamedNode, data: bytes, fmt: RdfFormat, *, base_iri: str | None = None
+    ) -> None:
+        try:
+            self.store.bulk_load(data, fmt, base_iri=base_iri, to_graph=graph)
+            self.store.flush()
+        except OSError as exc:
+            raise StoreError(str(exc), store=self.location) from None
+
     def remove_graph(self, graph: NamedNode) -> None:
         try:
             if self.store.contains_named_graph(graph):

@@ -102,6 +102,8 @@ def _declarable(namespaces: dict[str, str]) -> dict[str, str]:
 class _Names:
     """Qualified names of one scope (the document or a bundle) and what it must declare."""
 
+    ns: Namespaces
+
     def __init__(self, namespaces: dict[str, str], parent: _Names | None) -> None:
         own = _declarable(namespaces)
         own_default = namespaces.get("")
@@ -145,21 +147,20 @@ class _Names:
         return found
 
     def _compact(self, iri: str) -> str:
-        # The longest namespace whose rest of the IRI can be written wins.
-        candidates = sorted(
-            (-len(ns), prefix)
-            for prefix, ns in self.ns.prefixes.items()
-            if ns and iri.startswith(ns)
-        )
-        for minus_length, prefix in candidates:
-            local = _local(iri[-minus_length:])
+        # The longest namespace after which the rest of the IRI can be written wins.
+        candidates = [
+            (prefix, ns) for prefix, ns in self.ns.prefixes.items() if ns and iri.startswith(ns)
+        ]
+        for prefix, ns in sorted(candidates, key=lambda pair: (-len(pair[1]), pair[0])):
+            local = _local(iri[len(ns) :])
             if local is not None:
                 self.used.add(prefix)
                 return f"{prefix}:{local}"
         default = self.ns.default
         if default and iri.startswith(default):
             local = _local(iri[len(default) :])
-            if local:
+            # "#..." alone would be read as a name local to the document (voprov's bundles)
+            if local and not local.startswith("#"):
                 return local
         # No prefix fits: cut after the last '/', '#' or ':' (or later, until what is
         # left can be written) and declare a new prefix for the part before.
