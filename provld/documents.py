@@ -133,7 +133,7 @@ class Catalogue:
         base = iris.local_base(self.base, key)
         activity = iris.random_id(self.base, "load")
         user = agent or _user()
-        if native_load_possible(data, fmt) and self.store.bulk_allowed(len(data) // 60):
+        if native_load_possible(data, fmt, source) and self.store.bulk_allowed(len(data) // 60):
             # Big RDF files go to the store's own loader, unparsed in Python.
             self.store.update(_journal(self.graph, graph))
             try:

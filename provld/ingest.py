@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import re
 from collections.abc import Callable, Iterator
 
 import pyoxigraph
@@ -63,10 +64,14 @@ _DRAFT_MARKERS = tuple(ns.encode() for ns in (*DRAFT_VOPROV, OLD_XSD[0]))
 _NATIVE = {"turtle", "ntriples", "rdfxml"}
 
 
-def native_load_possible(data: bytes, fmt: Format) -> bool:
+def native_load_possible(data: bytes, fmt: Format, source: str | None = None) -> bool:
     """True when ``data`` can go to the store's own loader as it is: a triple format with
-    no draft namespace to rewrite."""
-    return fmt.name in _NATIVE and not any(marker in data for marker in _DRAFT_MARKERS)
+    no draft namespace to rewrite (RDF/XML is checked for hostile entities first)."""
+    if fmt.name not in _NATIVE or any(marker in data for marker in _DRAFT_MARKERS):
+        return False
+    if fmt.name == "rdfxml":
+        check_xml_entities(data, source)
+    return True
 
 
 def prov_reader(fmt: Format) -> Callable[..., Document]:
@@ -85,9 +90,9 @@ def read_prov(data: bytes, fmt: Format, *, source: str | None, local_base: str) 
     """Read a PROV document (or ctapipe log) into the record model."""
     reader = prov_reader(fmt)
     try:
-        if fmt.name == "provjson":
-            return reader(data, source, local_base=local_base)
-        return reader(data, source)
+        if fmt.name == "ctapipe":
+            return reader(data, source)
+        return reader(data, source, local_base=local_base)
     except Exception as exc:  # a reader's own error or a library's: one error type out
         raise translate(exc, source=source) from None
 
@@ -109,7 +114,52 @@ def document_quads(
         doc = read_prov(data, fmt, source=source, local_base=local_base)
         stats["records"] = len(doc.all_records())
         return _counted(provo.document_quads(doc, graph, drain=True), stats, source)
+    if fmt.name == "rdfxml":
+        check_xml_entities(data, source)
     return _counted(_rdf_quads(data, fmt, graph, source, local_base), stats, source)
+
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*\[(.*?)\]\s*>", re.S)
+_ENTITY = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s]+)\s+(SYSTEM|PUBLIC)?\s*(\"[^\"]*\"|'[^']*')", re.S)
+#: Longest replacement text allowed for an internal entity of an RDF/XML document.
+ENTITY_MAX = 2048
+
+
+def check_xml_entities(data: bytes, source: str | None) -> None:
+    """Refuse the XML entity declarations that make an RDF/XML parser fetch files or
+    expand without bound (XXE, "billion laughs").
+
+    RDF/XML files often declare entities for namespaces (``<!ENTITY owl "...">``): those
+    are kept. Refused: external and parameter entities, entities whose text refers to
+    other entities, and replacement texts longer than :data:`ENTITY_MAX` bytes.
+    """
+    head = data[: 1 << 20]
+    match = _DOCTYPE.search(head)
+    if match is None:
+        if b"<!ENTITY" in head:
+            raise ParseError("entity declarations outside a DOCTYPE are refused", source=source)
+        return
+    subset = match.group(1)
+    declared = subset.count(b"<!ENTITY")
+    entities = list(_ENTITY.finditer(subset))
+    if declared != len(entities):
+        raise ParseError("an entity declaration of the DOCTYPE cannot be checked", source=source)
+    for entity in entities:
+        name = entity.group(2).decode("utf-8", "replace")
+        value = entity.group(4)[1:-1]
+        if entity.group(1):
+            raise ParseError(f"parameter entity {name!r} is refused", source=source)
+        if entity.group(3):
+            raise ParseError(
+                f"external entity {name!r} is refused (provld reads no other file)", source=source
+            )
+        if b"&" in value or b"%" in value:
+            raise ParseError(
+                f"entity {name!r} refers to other entities: refused (entity expansion attack)",
+                source=source,
+            )
+        if len(value) > ENTITY_MAX:
+            raise ParseError(f"entity {name!r} is longer than {ENTITY_MAX} bytes", source=source)
 
 
 def _counted(quads: Iterator[Quad], stats: dict[str, int], source: str | None) -> Iterator[Quad]:

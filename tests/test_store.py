@@ -16,9 +16,18 @@ from provld.store.base import Backend
 
 from .conftest import BASE, DATA, shared, snapshot
 
-MALFORMED = sorted((DATA / "turtle" / "malformed").iterdir()) + sorted(
-    (DATA / "provjson" / "malformed").iterdir()
+#: tests/data/<format>/malformed/* for every readable format.
+MALFORMED = sorted(
+    path
+    for fmt in formats.readable()
+    if (DATA / fmt.name / "malformed").is_dir()
+    for path in (DATA / fmt.name / "malformed").iterdir()
 )
+
+
+def test_every_readable_format_has_malformed_examples() -> None:
+    missing = [f.name for f in formats.readable() if not (DATA / f.name / "malformed").is_dir()]
+    assert missing == []
 
 
 def _load(catalogue: Catalogue, path: Path) -> NamedNode:
@@ -53,10 +62,11 @@ def test_malformed_input_changes_nothing(
     before = snapshot(catalogue.store)
     if bulk:
         monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 0)
-    fmt = formats.lookup("turtle" if path.suffix == ".ttl" else "provjson")
+    fmt = formats.lookup(path.parent.parent.name)
     with pytest.raises(InputError) as info:
         catalogue.load(path.read_bytes(), fmt, source=path.name)
     assert path.name in str(info.value)
+    assert "/etc/passwd" not in str(info.value) and "root:" not in str(info.value)
     assert snapshot(catalogue.store) == before
     assert len(catalogue.documents()) == 1
 
@@ -158,6 +168,14 @@ def test_a_graph_name_is_not_reused(catalogue: Catalogue) -> None:
 def test_a_second_process_gets_a_clear_error(store: Backend, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="another process"):
         open_store(str(tmp_path / "store"))
+
+
+def test_rdfxml_namespace_entities_are_kept(catalogue: Catalogue) -> None:
+    path = DATA / "rdfxml" / "entities.rdf"
+    graph = catalogue.load(path.read_bytes(), formats.lookup("rdfxml")).graph
+    quads = {q for q in snapshot(catalogue.store) if q[3] == str(graph)}
+    assert ("<http://example.org/a1>", "<http://www.w3.org/ns/prov#used>",
+            "<http://example.org/e1>", str(graph)) in quads
 
 
 def test_memory_store(tmp_path: Path) -> None:
