@@ -32,6 +32,7 @@ SOURCES = [
     "w3c-prov/association7.ttl",
     "w3c-prov/usage5.json",
     "w3c-prov/member2.ttl",
+    "w3c-prov/member2.json",
     "w3c-prov/bundle1.trig",
 ]
 OUT = [f for f in formats.FORMATS if f.writable and f.kind in ("rdf", "prov")]

@@ -129,6 +129,13 @@ class _Reader:
                 for one in bodies:
                     if not isinstance(one, dict):
                         raise self.fail(where, f"{key} {rid!r}: a record must be an object")
+                    members = one.get("prov:entity")
+                    if kind == "hadMember" and isinstance(members, list):
+                        # PROV-JSON lets one hadMember list several members
+                        for member in members:
+                            single = {**one, "prov:entity": member}
+                            doc.records.append(scope.record(kind, rid, single))
+                        continue
                     doc.records.append(scope.record(kind, rid, one))
         return doc
 
