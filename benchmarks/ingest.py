@@ -103,20 +103,31 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="provld-bench-") as tmp:
         workdir = Path(tmp)
-        header = f"{'runs':>6} {'input':<9} {'MB':>6} {'records':>9} {'triples':>10} " \
-                 f"{'seconds':>8} {'per s':>10} {'x ref':>6} {'peak MB':>8}"
+        header = (
+            f"{'runs':>6} {'input':<9} {'MB':>6} {'records':>9} {'triples':>10} "
+            f"{'seconds':>8} {'per s':>10} {'x ref':>6} {'peak MB':>8}"
+        )
         print(header)
         for runs in args.runs:
             json_path, ttl_path, records = _write_inputs(runs, workdir)
             ref = _measure("reference", ttl_path, workdir)
-            for kind, path in (("provjson", json_path), ("turtle", ttl_path), ("reference", ttl_path)):
+            for kind, path in (
+                ("provjson", json_path),
+                ("turtle", ttl_path),
+                ("reference", ttl_path),
+            ):
                 r = ref if kind == "reference" else _measure(kind, path, workdir)
-                rate = r["records"] / r["seconds"] if kind == "provjson" else r["triples"] / r["seconds"]
+                rate = (
+                    r["records"] / r["seconds"]
+                    if kind == "provjson"
+                    else r["triples"] / r["seconds"]
+                )
                 unit = "rec" if kind == "provjson" else "tri"
                 ratio = r["seconds"] / ref["seconds"]
                 size = path.stat().st_size / 1e6
+                shown = int(r["records"] or records) if kind == "provjson" else ""
                 print(
-                    f"{runs:>6} {kind:<9} {size:>6.0f} {int(r['records'] or records) if kind == 'provjson' else '':>9} "
+                    f"{runs:>6} {kind:<9} {size:>6.0f} {shown:>9} "
                     f"{int(r['triples']):>10} {r['seconds']:>8.2f} {rate:>8.0f}{unit:>2} "
                     f"{ratio:>6.2f} {r['peak_mb']:>8.0f}",
                     flush=True,

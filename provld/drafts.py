@@ -67,7 +67,9 @@ def upgrade_drafts(doc: Document) -> None:
                     )
                 elif attr.value == _DESCRIPTION and target is not None and target in ids:
                     extra.append(
-                        Record("isDescribedBy", None, {"described": record.id, "descriptor": target})
+                        Record(
+                            "isDescribedBy", None, {"described": record.id, "descriptor": target}
+                        )
                     )
                 else:
                     kept.append((attr, value))

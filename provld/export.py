@@ -64,7 +64,7 @@ def serialize(
     items: Iterable[Triple | Quad] = statements
     if not fmt.has_datasets:
         items = (s.triple if isinstance(s, Quad) else s for s in statements)
-    out = pyoxigraph.serialize(items, format=fmt.rdf, prefixes=prefixes or PREFIXES)
+    out = pyoxigraph.serialize(items, format=fmt.rdf, prefixes=prefixes or PREFIXES)  # type: ignore[arg-type]
     assert out is not None
     return out
 

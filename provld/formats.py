@@ -115,7 +115,9 @@ FORMATS: tuple[Format, ...] = (
         True,
         False,
     ),
-    Format("html", "HTML", ("text/html", "application/xhtml+xml"), ("html", "htm"), "html", False, True),
+    Format(
+        "html", "HTML", ("text/html", "application/xhtml+xml"), ("html", "htm"), "html", False, True
+    ),
     Format("svg", "SVG graph", ("image/svg+xml",), ("svg",), "image", False, True),
 )
 
@@ -124,7 +126,9 @@ _BY_MEDIA = {m: f for f in FORMATS for m in f.media_types}
 _BY_EXT = {e: f for f in FORMATS for e in f.extensions}
 # Extensions that are common aliases: .ttl is Turtle's own, but .n3 files are usually
 # plain Turtle, and .xml needs the content to tell PROV-XML from RDF/XML.
-_BY_EXT.update({"n3": _BY_NAME["turtle"], "owl": _BY_NAME["rdfxml"], "provxml": _BY_NAME["provxml"]})
+_BY_EXT.update(
+    {"n3": _BY_NAME["turtle"], "owl": _BY_NAME["rdfxml"], "provxml": _BY_NAME["provxml"]}
+)
 _ALIASES = {
     "ttl": "turtle",
     "nt": "ntriples",

@@ -32,7 +32,6 @@ from provld.vocab import (
     DERIVATION_SUBTYPES,
     DESCRIPTION_LINKS,
     ELEMENT_CLASSES,
-    ENTITY_SUBCLASSES,
     EXPECTED_ENTITY,
     IMPLIED_TYPES,
     PART_LINKS,
@@ -78,7 +77,7 @@ def to_document(
     """PROV records for the triples (or quads, graph names ignored) given."""
     by_subject: dict[Node, list[tuple[NamedNode, Term]]] = defaultdict(list)
     for st in statements:
-        by_subject[st.subject].append((st.predicate, st.object))  # type: ignore[index]
+        by_subject[st.subject].append((st.predicate, st.object))  # type: ignore[index, arg-type]
 
     doc = Document(namespaces=dict(namespaces or {}))
     consumed: set[tuple[Node, str, Term]] = set()
@@ -127,7 +126,7 @@ def to_document(
         elements.append(_element(s, types, attrs))
     for record in relations:
         if record.kind == "mentionOf":
-            bundles = mentions.get(record.args["specificEntity"], [])  # type: ignore[index]
+            bundles = mentions.get(record.args["specificEntity"], [])  # type: ignore[arg-type]
             if len(bundles) == 1:
                 record.args["bundle"] = bundles[0]
     doc.records = elements + relations
@@ -203,14 +202,14 @@ def _qualified(
         else:
             typed = p == RDF_TYPE and isinstance(o, NamedNode)
             record.attrs.append((A_TYPE, o) if typed else _attribute(p, o))
-    o = record.args.get(terms.object)
-    if o is not None:
-        consumed.add((s, terms.plain.value, o))
+    target = record.args.get(terms.object)
+    if target is not None:
+        consumed.add((s, terms.plain.value, target))
         subtype = _SUBTYPE_OF_QUALIFIED.get(qprop)
         if subtype is not None:
             for plain, sub in _SUBTYPE_OF_PLAIN.items():
                 if sub == subtype:
-                    consumed.add((s, plain, o))
+                    consumed.add((s, plain, target))
     return record
 
 

@@ -14,8 +14,10 @@ the caller turns into "nothing stored".
 >>> from pyoxigraph import NamedNode
 >>> from provld.formats import lookup
 >>> g = NamedNode("http://localhost:5000/graph/1")
->>> ttl = b'@prefix prov: <http://www.w3.org/ns/prov#> . <http://e/a> prov:qualifiedUsage [ prov:entity <http://e/e> ] .'
->>> quads = list(document_quads(ttl, lookup("turtle"), g, source="x.ttl", local_base="http://localhost:5000/id/1/"))
+>>> ttl = (b'@prefix prov: <http://www.w3.org/ns/prov#> .'
+...        b' <http://e/a> prov:qualifiedUsage [ prov:entity <http://e/e> ] .')
+>>> base = "http://localhost:5000/id/1/"
+>>> quads = list(document_quads(ttl, lookup("turtle"), g, source="x.ttl", local_base=base))
 >>> any(q.predicate.value.endswith("#used") for q in quads)
 True
 """
@@ -43,7 +45,7 @@ _READERS = {
     "provn": "provld.readers.provn:read_provn",
     "ctapipe": "provld.readers.ctapipe:read_ctapipe",
 }
-_QUALIFIED = {
+_QUALIFIED: dict[str, tuple[NamedNode, NamedNode | None]] = {
     t.qualified.value: (t.plain, t.influencer)
     for t in RELATIONS.values()
     if t.qualified is not None and t.influencer is not None
@@ -167,7 +169,7 @@ def _counted(quads: Iterator[Quad], stats: dict[str, int], source: str | None) -
     n = 0
     try:
         # zip with a counter: the count costs nothing per quad in Python bytecode
-        for n, quad in zip(counter, quads):  # noqa: B007
+        for n, quad in zip(counter, quads, strict=False):  # noqa: B007
             yield quad
     except ParseError:
         raise

@@ -138,7 +138,7 @@ class Document:
 def rewrite_namespace(iri: str) -> str:
     """Map an IRI in a draft ProvenanceDM or old XSD namespace to the current one.
 
-    >>> rewrite_namespace("http://ivoa.net/ns/voprov#ActivityDescription") == VOPROV + "ActivityDescription"
+    >>> rewrite_namespace("http://ivoa.net/ns/voprov#Parameter") == VOPROV + "Parameter"
     True
     >>> rewrite_namespace("http://www.w3.org/2001/XMLSchema-instance")
     'http://www.w3.org/2001/XMLSchema-instance'

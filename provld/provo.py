@@ -238,7 +238,9 @@ def _configurator_property(args: dict[str, Term], o: Term, kinds: dict[Node, str
     return _PARAMETER
 
 
-def _description_link(args: dict[str, Term], kinds: dict[Node, str], g: _GraphName) -> Iterator[Quad]:
+def _description_link(
+    args: dict[str, Term], kinds: dict[Node, str], g: _GraphName
+) -> Iterator[Quad]:
     described, descriptor = args.get("described"), args.get("descriptor")
     if described is None or descriptor is None:
         return

@@ -1,4 +1,4 @@
-"""Qualified names: expanding ``prefix:local`` and compacting IRIs for PROV-N, PROV-XML and PROV-JSON.
+"""Qualified names: expanding ``prefix:local`` and compacting IRIs, for the PROV formats.
 
 PROV serialisations name things with qualified names; RDF uses full IRIs. A
 :class:`Namespaces` keeps the prefixes of one document and invents new ones (``ns1``,

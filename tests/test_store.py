@@ -90,7 +90,7 @@ def test_a_failure_half_way_through_a_bulk_load_leaves_nothing(
     before = snapshot(catalogue.store)
     monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 10)
     good = b"".join(
-        f"<http://ex.org/s{i}> <http://ex.org/p> \"{i}\" .\n".encode() for i in range(500)
+        f'<http://ex.org/s{i}> <http://ex.org/p> "{i}" .\n'.encode() for i in range(500)
     )
     bad = good + b"<http://ex.org/broken> <http://ex.org/p> .\n"
     with pytest.raises(ParseError) as info:
@@ -110,7 +110,7 @@ def test_a_load_cut_short_by_a_crash_is_removed_when_the_store_is_next_opened(
     broken = NamedNode(BASE + "graph/broken")
     store.update(
         f"INSERT DATA {{ GRAPH {catalogue.graph} {{ {broken} "
-        f"<https://w3id.org/provld/ns#status> \"loading\" }} "
+        f'<https://w3id.org/provld/ns#status> "loading" }} '
         f"GRAPH {broken} {{ <http://ex.org/a> <http://ex.org/b> <http://ex.org/c> }} }}"
     )
     store.close()
@@ -174,8 +174,12 @@ def test_rdfxml_namespace_entities_are_kept(catalogue: Catalogue) -> None:
     path = DATA / "rdfxml" / "entities.rdf"
     graph = catalogue.load(path.read_bytes(), formats.lookup("rdfxml")).graph
     quads = {q for q in snapshot(catalogue.store) if q[3] == str(graph)}
-    assert ("<http://example.org/a1>", "<http://www.w3.org/ns/prov#used>",
-            "<http://example.org/e1>", str(graph)) in quads
+    assert (
+        "<http://example.org/a1>",
+        "<http://www.w3.org/ns/prov#used>",
+        "<http://example.org/e1>",
+        str(graph),
+    ) in quads
 
 
 def test_memory_store(tmp_path: Path) -> None:

@@ -120,7 +120,11 @@ class _Reader:
                     )
                 continue
             kind = KIND_RENAMES.get(key, key)
-            if kind not in _ELEMENT_KINDS and kind not in RELATION_ARGS and kind not in _DRAFT_KINDS:
+            if (
+                kind not in _ELEMENT_KINDS
+                and kind not in RELATION_ARGS
+                and kind not in _DRAFT_KINDS
+            ):
                 raise self.fail(where, f"unknown record kind {key!r}")
             if not isinstance(section, dict):
                 raise self.fail(where, f"{key!r} must be an object of records")
@@ -151,12 +155,14 @@ def _where(context: str | tuple[str, ...]) -> str:
 class _Scope:
     """Prefixes and blank identifiers of one document or bundle."""
 
+    prefixes: dict[str, str]
+
     def __init__(
         self, reader: _Reader, prefixes: dict[str, Any], parent: _Scope | None, where: str
     ) -> None:
         self.reader = reader
         self.where = where
-        base = dict(parent.prefixes) if parent else dict(STANDARD_PREFIXES)
+        base: dict[str, str] = dict(parent.prefixes) if parent else dict(STANDARD_PREFIXES)
         self.default: str | None = parent.default if parent else None
         for prefix, ns in prefixes.items():
             if not isinstance(ns, str):
@@ -234,9 +240,7 @@ class _Scope:
                     attrs.extend((name, self.iri(v, (kind, rid, key))) for v in values)
                 else:
                     is_type = role is _TYPE
-                    attrs.extend(
-                        (name, self.value(v, (kind, rid, key), is_type)) for v in values
-                    )
+                    attrs.extend((name, self.value(v, (kind, rid, key), is_type)) for v in values)
         if kind in RELATION_ARGS and isinstance(rec.id, BlankNode):
             # Blank relation keys only make records distinct in JSON: no identity.
             rec.id = None
@@ -247,7 +251,9 @@ class _Scope:
         attr = self.iri(key, (kind, rid))
         assert isinstance(attr, NamedNode)
         iri = attr.value
-        formal = RELATION_ARGS.get(kind) or ELEMENT_ARGS.get(kind) or _DRAFT_ARGS.get(kind, ())
+        formal: tuple[str, ...] = (
+            RELATION_ARGS.get(kind) or ELEMENT_ARGS.get(kind) or _DRAFT_ARGS.get(kind) or ()
+        )
         for ns in (PROV, VOPROV):
             if iri.startswith(ns) and iri[len(ns) :] in formal:
                 return _ARG, iri[len(ns) :]

@@ -16,6 +16,7 @@ from pyoxigraph import (
     QuerySolutions,
     QueryTriples,
     RdfFormat,
+    Triple,
     Variable,
 )
 
@@ -48,7 +49,9 @@ class Backend(ABC):
         """Run a SPARQL Update in one transaction."""
 
     @abstractmethod
-    def add_graph(self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None) -> None:
+    def add_graph(
+        self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None
+    ) -> None:
         """Write the quads of a new named graph: all of them, or none."""
 
     def load_graph(
@@ -94,7 +97,9 @@ class Backend(ABC):
         self.close()
 
 
-def variables(bindings: Bindings | None) -> dict[Variable, NamedNode | BlankNode | Literal] | None:
+def variables(
+    bindings: Bindings | None,
+) -> dict[Variable, NamedNode | BlankNode | Literal | Triple] | None:
     if not bindings:
         return None
     return {Variable(k): v for k, v in bindings.items()}

@@ -84,7 +84,9 @@ class OxigraphBackend(Backend):
         except OSError as exc:
             raise StoreError(str(exc), store=self.location) from None
 
-    def add_graph(self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None) -> None:
+    def add_graph(
+        self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None
+    ) -> None:
         try:
             if self.in_memory or (size is not None and size <= TRANSACTION_LIMIT):
                 self.store.extend(quads)
