@@ -64,7 +64,8 @@ def _ask(catalogue: Catalogue, pattern: str) -> bool:
         "ps:245931 prov:used obs:image1.fits ; prov:qualifiedUsage ?u ."
         " ?u prov:entity obs:image1.fits ; voprov:role 'image' ;"
         " voprov:usageDescription <http://myobservatory.com/processes/bias_subtraction/usage/image>",
-        "ps:stack voprov:hasUsageDescription ?ud . ?ud voprov:role 'image' ; voprov:multiplicity '*'",
+        "ps:stack voprov:hasUsageDescription ?ud ."
+        " ?ud voprov:role 'image' ; voprov:multiplicity '*'",
         "ps:stack voprov:hasParameterDescription ?pd . ?pd voprov:name 'method'",
         # configuration: plain and qualified
         "ps:393764 voprov:wasConfiguredBy ?p ; voprov:qualifiedConfiguration ?c ."
