@@ -18,6 +18,7 @@ keyed by their local name (``activity``, ``entity``, ``time``...).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode
@@ -87,6 +88,16 @@ IVOA_ELEMENTS: dict[str, str] = {
 }
 #: Element kinds whose PROV-N form takes start and end times as arguments.
 ELEMENT_ARGS: dict[str, tuple[str, ...]] = {"activity": ("startTime", "endTime")}
+#: Record kinds of the ProvenanceDM drafts and their arguments (see provld.drafts).
+DRAFT_ARGS: dict[str, tuple[str, ...]] = {
+    "activityFlow": ("startTime", "endTime"),
+    "hadStep": ("activity", "activityFlow"),
+}
+#: The lexical form of xsd:dateTime that PROV times must have.
+DATETIME = re.compile(
+    r"-?[0-9]{4,}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-4]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?\Z"
+)
 
 
 def arg_namespace(kind: str) -> str:

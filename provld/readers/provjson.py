@@ -17,7 +17,6 @@ Blank identifiers (``_:id1``) are local to their bundle: voprov reuses them in e
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +25,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 from provld.drafts import KIND_RENAMES, upgrade_drafts
 from provld.errors import ParseError
 from provld.model import (
+    DATETIME,
+    DRAFT_ARGS,
     ELEMENT_ARGS,
     IVOA_ELEMENTS,
     PROV,
@@ -42,14 +43,14 @@ from provld.qnames import STANDARD_PREFIXES
 
 _ELEMENT_KINDS = {"entity", "activity", "agent", *IVOA_ELEMENTS}
 _DRAFT_KINDS = {"activityFlow", "hadStep"}
-_DRAFT_ARGS = {"activityFlow": ("startTime", "endTime"), "hadStep": ("activity", "activityFlow")}
+_DRAFT_ARGS = DRAFT_ARGS
 _XSD_DATETIME = NamedNode(XSD + "dateTime")
 _XSD_STRING = NamedNode(XSD + "string")
 _XSD_INT = NamedNode(XSD + "int")
 _XSD_DOUBLE = NamedNode(XSD + "double")
 _XSD_BOOLEAN = NamedNode(XSD + "boolean")
 _QNAME_TYPES = {XSD + "QName", PROV + "QUALIFIED_NAME"}
-_TIME = re.compile(r"^-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+_TIME = DATETIME
 #: URI schemes that are taken as absolute IRIs, not as undeclared prefixes.
 _SCHEMES = {"http", "https", "urn", "file", "ivo", "ftp", "mailto", "doi", "tag", "uuid"}
 _PROV_TYPE = PROV + "type"

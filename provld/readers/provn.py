@@ -42,6 +42,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 
 from provld.drafts import upgrade_drafts
 from provld.errors import ParseError
+from provld.model import DATETIME as MODEL_DATETIME
 from provld.model import (
     DRAFT_VOPROV,
     IVOA_ELEMENTS,
@@ -96,10 +97,7 @@ _FAST = re.compile(
     rf"(?:\s*+,\s*+\[(\s*+(?:{_ATTR}(?:\s*+,\s*+{_ATTR})*+)?\s*+)\])?\s*+\)"
 )
 _INT = re.compile(r"-?[0-9]+\Z")
-DATETIME = re.compile(
-    r"-?[0-9]{4,}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-    r"T(?:[01][0-9]|2[0-4]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?\Z"
-)
+DATETIME = MODEL_DATETIME
 PREFIX_NAME = re.compile(r"[^\W\d_](?:[\w.\-\u00b7\u0300-\u036f\u203f\u2040]*[\w\-])?\Z")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 _STRING_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)

@@ -31,7 +31,6 @@ provld.errors.ParseError: <input>:1:...: DOCTYPE declarations are refused (entit
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import BinaryIO, NoReturn
 from urllib.parse import quote
@@ -42,6 +41,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 from provld.drafts import KIND_RENAMES, upgrade_drafts
 from provld.errors import FormatError, ParseError
 from provld.model import (
+    DATETIME,
+    DRAFT_ARGS,
     ELEMENT_ARGS,
     IVOA_ELEMENTS,
     PROV,
@@ -69,7 +70,7 @@ LOCAL_BASE = "urn:provld:local:"
 _SEP = "\x1f"
 _CHUNK = 1 << 20
 _TIME_ARGS = {"time", "startTime", "endTime"}
-_TIME = re.compile(r"^-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+_TIME = DATETIME
 _XSD_DATETIME = NamedNode(XSD + "dateTime")
 _QNAME_TYPES = {XSD + "QName", PROV + "QUALIFIED_NAME"}
 _STRING_TYPES = {XSD + "string", PROV + "InternationalizedString", RDF + "langString"}
@@ -77,10 +78,7 @@ _PROV_TYPE = NamedNode(PROV + "type")
 #: URI schemes taken as absolute IRIs in ``prov:ref``, not as undeclared prefixes.
 _SCHEMES = {"http", "https", "urn", "file", "ivo", "ftp", "mailto", "doi", "tag", "uuid"}
 # Draft kinds that provld.drafts rewrites after reading (as the PROV-JSON reader does).
-_DRAFT_ARGS: dict[str, tuple[str, ...]] = {
-    "activityFlow": ("startTime", "endTime"),
-    "hadStep": ("activity", "activityFlow"),
-}
+_DRAFT_ARGS = DRAFT_ARGS
 
 _Kind = tuple[str, NamedNode | None]  # (record kind, prov:type the element name implies)
 _Where = tuple[int, int]  # line and 1-based column
