@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import gc
 import importlib
 import itertools
 import re
@@ -91,12 +92,19 @@ def prov_reader(fmt: Format) -> Callable[..., Document]:
 def read_prov(data: bytes, fmt: Format, *, source: str | None, local_base: str) -> Document:
     """Read a PROV document (or ctapipe log) into the record model."""
     reader = prov_reader(fmt)
+    # Readers make millions of small objects and no reference cycles: the cyclic garbage
+    # collector only slows them down (a third of the time on a 10k-run PROV-JSON file).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         if fmt.name == "ctapipe":
             return reader(data, source)
         return reader(data, source, local_base=local_base)
     except Exception as exc:  # a reader's own error or a library's: one error type out
         raise translate(exc, source=source) from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def document_quads(
