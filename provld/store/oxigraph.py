@@ -156,8 +156,11 @@ class OxigraphBackend(Backend):
             raise StoreError(str(exc), store=self.location) from None
 
     def close(self) -> None:
+        """Flush and release the store (and its lock); closing twice is harmless."""
+        store = self.__dict__.pop("store", None)
+        if store is None:
+            return
         try:
-            self.store.flush()
+            store.flush()
         except (OSError, AttributeError):
             pass
-        del self.store

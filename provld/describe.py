@@ -1,0 +1,63 @@
+"""What the store says about one resource: its description, the relations pointing at
+it, readable labels, and the documents it appears in.
+
+>>> from provld.store import open_store
+>>> from pyoxigraph import NamedNode
+>>> describe(open_store("memory:"), NamedNode("http://ex.org/nothing"))
+[]
+"""
+
+from __future__ import annotations
+
+from pyoxigraph import NamedNode, QuerySolutions, Triple
+
+from provld.resources import named_query
+from provld.store.base import Backend
+
+_LABELS = (
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.ivoa.net/documents/ProvenanceDM/index.html#name",
+)
+
+
+def describe(store: Backend, resource: NamedNode) -> list[Triple]:
+    """The concise bounded description of ``resource`` over every stored graph."""
+    result = store.query(named_query("describe"), bindings={"resource": resource})
+    return list(result)  # type: ignore[arg-type]
+
+
+def incoming(store: Backend, resource: NamedNode) -> list[tuple[NamedNode, NamedNode]]:
+    """(subject, predicate) of the triples whose object is ``resource``."""
+    result = store.query(named_query("incoming"), bindings={"resource": resource})
+    assert isinstance(result, QuerySolutions)
+    return [(row["subject"], row["predicate"]) for row in result]  # type: ignore[misc]
+
+
+def label(store: Backend, resource: NamedNode) -> str | None:
+    """The rdfs:label (else voprov:name) of a resource, if it has one."""
+    result = store.query(named_query("labels"), bindings={"resource": resource})
+    assert isinstance(result, QuerySolutions)
+    for row in result:
+        return row["label"].value  # type: ignore[union-attr]
+    return None
+
+
+def labels_in(triples: list[Triple]) -> dict[str, str]:
+    """Labels found in a set of triples, by subject IRI."""
+    out: dict[str, str] = {}
+    for t in triples:
+        if t.predicate.value in _LABELS and isinstance(t.subject, NamedNode):
+            out.setdefault(t.subject.value, t.object.value)  # type: ignore[union-attr]
+    return out
+
+
+def counts(store: Backend) -> dict[str, int]:
+    """How many documents, entities, activities and agents are stored."""
+    result = store.query(named_query("counts"))
+    assert isinstance(result, QuerySolutions)
+    for row in result:
+        return {
+            name: int(row[name].value)  # type: ignore[union-attr]
+            for name in ("documents", "entities", "activities", "agents")
+        }
+    return {}

@@ -1,0 +1,49 @@
+"""The linked-data web front end: the only layer that imports Flask.
+
+``create_app(settings)`` builds the application; its views call domain functions
+(:mod:`provld.describe`, :mod:`provld.documents`, :mod:`provld.query`...) and hold no logic
+of their own. The store is opened once per process and shared by its threads.
+"""
+
+from __future__ import annotations
+
+import atexit
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from provld.config import Settings
+from provld.documents import Catalogue
+from provld.store import open_store
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """The provld WSGI application.
+
+    ``config`` is a :class:`~provld.config.Settings`, a mapping of ``PROVLD_*`` keys, or
+    None for the environment.
+    """
+    if isinstance(config, Settings):
+        settings = config
+    elif config is None:
+        settings = Settings.from_env()
+    else:
+        settings = Settings.from_env({k: str(v) for k, v in config.items()})
+    app = Flask(__name__)
+    app.config["PROVLD"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    store = open_store(settings.store)
+    catalogue = Catalogue(store, settings.base_uri)
+    catalogue.recover()
+    app.extensions["provld.store"] = store
+    app.extensions["provld.catalogue"] = catalogue
+    atexit.register(store.close)
+
+    from provld.web import documents, meta, problems, resources
+
+    problems.register(app)
+    app.register_blueprint(meta.blueprint)
+    app.register_blueprint(resources.blueprint)
+    app.register_blueprint(documents.blueprint)
+    return app

@@ -1,0 +1,117 @@
+"""Writing over HTTP: ``POST /documents``, ``GET/PUT/DELETE /documents/<id>``.
+
+Every write needs a bearer token of the configuration, compared in constant time; reads
+are public.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from pyoxigraph import NamedNode, Triple
+
+from provld import formats
+from provld.errors import FormatError, NotFoundError
+from provld.web import context
+from provld.web.problems import Unauthorized, Unsupported
+from provld.web.respond import negotiated, pick_format
+
+blueprint = Blueprint("documents", __name__)
+
+
+def require_token() -> str:
+    """The name of the token the request carries; Unauthorized if none is valid."""
+    tokens = context.settings().tokens
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if not tokens:
+        raise Unauthorized("this server takes no writes (no PROVLD_TOKENS configured)")
+    if scheme.lower() != "bearer" or not given:
+        raise Unauthorized("writes need an Authorization: Bearer token")
+    found = None
+    for name, token in tokens.items():
+        if hmac.compare_digest(given.encode(), token.encode()):
+            found = name
+    if found is None:
+        raise Unauthorized("the token is not valid")
+    return found
+
+
+def _body_format() -> formats.Format:
+    spec = request.args.get("format")
+    media = request.mimetype or None
+    data = request.get_data(cache=True)
+    try:
+        if spec:
+            fmt = formats.lookup(spec)
+        elif media and media not in ("application/octet-stream", "text/plain"):
+            fmt = formats.guess(media_type=media, content=data)
+        else:
+            fmt = formats.guess(content=data)
+    except FormatError as exc:
+        raise Unsupported(f"unsupported document type: {exc}") from None
+    if not fmt.readable:
+        raise Unsupported(f"{fmt.label} cannot be submitted")
+    return fmt
+
+
+def _graph(key: str) -> NamedNode:
+    try:
+        return NamedNode(f"{context.settings().base_uri}graph/{key}")
+    except ValueError:
+        raise NotFoundError(f"no document {key!r}") from None
+
+
+def _created(stored: object, status: int) -> Response:
+    graph = stored.graph  # type: ignore[attr-defined]
+    key = graph.value.rsplit("/graph/", 1)[-1]
+    body = jsonify(
+        graph=graph.value,
+        triples=stored.triples,  # type: ignore[attr-defined]
+        sha256=stored.sha256,  # type: ignore[attr-defined]
+        format=stored.format,  # type: ignore[attr-defined]
+    )
+    body.status_code = status
+    body.headers["Location"] = url_for("documents.read", key=key)
+    return body
+
+
+@blueprint.post("/documents")
+def submit() -> Response:
+    who = require_token()
+    fmt = _body_format()
+    stored = context.catalogue().load(
+        request.get_data(cache=False), fmt, source=request.headers.get("Slug"), agent=who
+    )
+    return _created(stored, 201)
+
+
+@blueprint.get("/documents/<path:key>")
+def read(key: str) -> Response:
+    graph = _graph(key)
+    context.catalogue().require(graph)
+    store = context.store()
+    triples = [Triple(q.subject, q.predicate, q.object) for q in store.graph_quads(graph)]
+    fmt = pick_format()
+    if fmt.name == "html":
+        fmt = formats.lookup("turtle") if request.args.get("format") is None else fmt
+    return negotiated(triples, fmt, html=lambda: "")
+
+
+@blueprint.put("/documents/<path:key>")
+def replace(key: str) -> Response:
+    who = require_token()
+    graph = _graph(key)
+    fmt = _body_format()
+    stored = context.catalogue().replace(
+        graph, request.get_data(cache=False), fmt, source=request.headers.get("Slug"), agent=who
+    )
+    return _created(stored, 200)
+
+
+@blueprint.delete("/documents/<path:key>")
+def remove(key: str) -> Response:
+    require_token()
+    context.catalogue().remove(_graph(key))
+    return Response(status=204)

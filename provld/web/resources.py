@@ -1,0 +1,134 @@
+"""Resolvable URIs: ``/id/...`` (things), ``/graph/...`` (documents), ``/resource?uri=``
+(foreign IRIs), each negotiated (see :mod:`provld.web.respond`)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from flask import Blueprint, Response, request
+from pyoxigraph import NamedNode, Triple
+
+from provld import describe, formats
+from provld.errors import InputError, NotFoundError
+from provld.web import context
+from provld.web.pages import resource_page
+from provld.web.respond import negotiated, pick_format
+
+blueprint = Blueprint("resources", __name__)
+
+
+def _documents_with(resource: NamedNode) -> list[NamedNode]:
+    result = context.store().query(
+        "SELECT ?r ?g WHERE { GRAPH ?g { ?r ?p ?o } } GROUP BY ?r ?g LIMIT 20",
+        bindings={"r": resource},
+    )
+    catalogue = context.catalogue().graph
+    return [row["g"] for row in result if row["g"] != catalogue]  # type: ignore[union-attr]
+
+
+def _serve(
+    resource: NamedNode, extension: str | None = None, params: dict[str, str] | None = None
+) -> Response:
+    fmt = pick_format(extension)
+    store = context.store()
+    triples = describe.describe(store, resource)
+    if not triples:
+        return not_found(fmt, f"nothing is known about {resource.value}")
+    documents = _documents_with(resource)
+    base = context.settings().base_uri
+    links = [
+        f"<{'/' + d.value[len(base) :] if d.value.startswith(base) else d.value}>; "
+        'rel="http://www.w3.org/ns/prov#has_provenance"'
+        for d in documents
+    ]
+    return negotiated(
+        triples,
+        fmt,
+        html=lambda: resource_page(
+            store,
+            resource,
+            triples,
+            describe.incoming(store, resource),
+            base=base,
+            documents=documents,
+        ),
+        params=params,
+        links=links,
+    )
+
+
+#: Comment syntax of the text formats, for a 404 in the negotiated format.
+_COMMENTS = {"turtle": "#", "trig": "#", "ntriples": "#", "nquads": "#", "provn": "//"}
+
+
+def not_found(fmt: formats.Format, detail: str) -> Response:
+    """404 in the negotiated format: a comment in text formats, problem JSON otherwise."""
+    if fmt.name in _COMMENTS:
+        body = f"{_COMMENTS[fmt.name]} 404 Not found: {detail}\n"
+        if fmt.name == "provn":
+            body += "document\nendDocument\n"
+        response = Response(body, status=404, mimetype=fmt.media_type)
+        response.headers["Vary"] = "Accept"
+        return response
+    raise NotFoundError(detail)
+
+
+def _with_extension(iri: str) -> tuple[NamedNode, str | None]:
+    """The IRI asked for, or its stem when the path ends in a format's extension and the
+    full IRI names nothing (``/id/run42.ttl`` is ``/id/run42`` in Turtle)."""
+    resource = _iri(iri)
+    suffix = PurePosixPath(iri).suffix.lstrip(".")
+    if not suffix or request.args.get("format"):
+        return resource, None
+    try:
+        fmt = formats.lookup(suffix)
+    except InputError:
+        return resource, None
+    if describe.describe(context.store(), resource):
+        return resource, None
+    return _iri(iri[: -len(suffix) - 1]), fmt.name
+
+
+def _iri(text: str) -> NamedNode:
+    try:
+        return NamedNode(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not a valid IRI") from None
+
+
+@blueprint.get("/id/<path:rest>")
+def thing(rest: str) -> Response:
+    resource, extension = _with_extension(context.settings().base_uri + "id/" + rest)
+    return _serve(resource, extension)
+
+
+@blueprint.get("/resource")
+def foreign() -> Response:
+    uri = request.args.get("uri")
+    if not uri:
+        raise InputError("uri: give the IRI of the resource, as /resource?uri=...")
+    return _serve(_iri(uri), params={"uri": uri})
+
+
+@blueprint.get("/graph/<path:rest>")
+def document(rest: str) -> Response:
+    catalogue = context.catalogue()
+    graph, extension = _iri(catalogue.base + "graph/" + rest), None
+    if not catalogue.exists(graph):
+        suffix = PurePosixPath(rest).suffix.lstrip(".")
+        stem = _iri(catalogue.base + "graph/" + rest[: -len(suffix) - 1]) if suffix else None
+        if stem is not None and catalogue.exists(stem):
+            graph, extension = stem, formats.lookup(suffix).name
+        else:
+            raise NotFoundError(f"no document {graph.value}")
+    fmt = pick_format(extension)
+    store = context.store()
+    triples = [Triple(q.subject, q.predicate, q.object) for q in store.graph_quads(graph)]
+    entry = describe.describe(store, graph)
+    return negotiated(
+        triples,
+        fmt,
+        html=lambda: resource_page(
+            store, graph, entry, [], base=catalogue.base, title=f"Document {rest}"
+        ),
+    )
