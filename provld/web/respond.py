@@ -104,17 +104,6 @@ def negotiated(
         asked = g.get("provld_media")
         mimetype = asked if asked in fmt.media_types else fmt.media_type
     response = Response(body, status=status, mimetype=mimetype)
-    if (
-        mimetype.startswith("text/")
-        or mimetype.endswith(("+json", "+xml"))
-        or mimetype
-        in (
-            "application/trig",
-            "application/n-triples",
-            "application/n-quads",
-        )
-    ):
-        response.charset = "utf-8"
     response.headers["Vary"] = "Accept"
     query = urlencode({**params, "format": fmt.name})
     response.headers["Content-Location"] = f"{request.path}?{query}"
