@@ -62,11 +62,15 @@ class OxigraphBackend(Backend):
         bindings: Bindings | None = None,
         union: bool = True,
         graphs: list[NamedNode] | None = None,
+        named: list[NamedNode] | None = None,
     ) -> QueryResult:
         try:
-            if graphs is not None:
+            if graphs is not None or named is not None:
                 return self.store.query(
-                    sparql, default_graph=list(graphs), substitutions=variables(bindings)
+                    sparql,
+                    default_graph=list(graphs) if graphs is not None else [],
+                    named_graphs=list(named) if named is not None else None,
+                    substitutions=variables(bindings),
                 )
             return self.store.query(
                 sparql, use_default_graph_as_union=union, substitutions=variables(bindings)

@@ -40,10 +40,11 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["provld.catalogue"] = catalogue
     atexit.register(store.close)
 
-    from provld.web import documents, meta, problems, resources
+    from provld.web import documents, meta, problems, resources, sparql
 
     problems.register(app)
     app.register_blueprint(meta.blueprint)
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(documents.blueprint)
+    app.register_blueprint(sparql.blueprint)
     return app
