@@ -106,6 +106,17 @@ FORMATS: tuple[Format, ...] = (
         True,
         True,
     ),
+    # PROV-JSONLD (W3C member submission) has no media type or extension of its own; its
+    # files are .jsonld / application/ld+json, told from plain JSON-LD by their content.
+    Format(
+        "provjsonld",
+        "PROV-JSONLD",
+        ("application/ld+json;profile=prov-jsonld",),
+        ("provjsonld",),
+        "prov",
+        True,
+        False,
+    ),
     Format(
         "ctapipe",
         "ctapipe provenance log",
@@ -154,6 +165,8 @@ def lookup(spec: str) -> Format:
     Raises :class:`FormatError` listing the known names when nothing matches.
     """
     key = _normalise(spec)
+    if key in _BY_MEDIA:
+        return _BY_MEDIA[key]
     if ";" in key:  # media type parameters (charset, profile) do not change the format
         key = key.split(";", 1)[0]
     if key in _BY_NAME:
@@ -190,6 +203,21 @@ def guess(
     """Decide the format of an input: the option, then the extension, then the media
     type, then the content, in that order (the first that gives an answer wins).
     """
+    fmt = _guess(option, path, media_type, content)
+    if fmt.name == "jsonld" and content is not None and _is_provjsonld(content):
+        return _BY_NAME["provjsonld"]
+    return fmt
+
+
+def _is_provjsonld(content: bytes) -> bool:
+    from provld.readers.provjsonld import is_provjsonld
+
+    return is_provjsonld(content)
+
+
+def _guess(
+    option: str | None, path: str | None, media_type: str | None, content: bytes | None
+) -> Format:
     if option:
         return lookup(option)
     if path:
@@ -227,6 +255,8 @@ def sniff(content: bytes) -> Format:
     if not head:
         raise FormatError("the document is empty")
     if head[:1] in (b"{", b"["):
+        if _is_provjsonld(content):
+            return _BY_NAME["provjsonld"]
         if b'"@context"' in head or b'"@id"' in head or b'"@graph"' in head:
             return _BY_NAME["jsonld"]
         if b'"activity_uuid"' in head or b'"activity_name"' in head:

@@ -45,6 +45,7 @@ _READERS = {
     "provxml": "provld.readers.provxml:read_provxml",
     "provn": "provld.readers.provn:read_provn",
     "ctapipe": "provld.readers.ctapipe:read_ctapipe",
+    "provjsonld": "provld.readers.provjsonld:read_provjsonld",
 }
 _QUALIFIED: dict[str, tuple[NamedNode, NamedNode | None]] = {
     t.qualified.value: (t.plain, t.influencer)

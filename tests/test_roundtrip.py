@@ -34,6 +34,8 @@ SOURCES = [
     "w3c-prov/member2.ttl",
     "w3c-prov/member2.json",
     "w3c-prov/bundle1.trig",
+    "w3c-prov/submission-example-3.jsonld",
+    "w3c-prov/provtoolbox-mini-primer.jsonld",
 ]
 OUT = [f for f in formats.FORMATS if f.writable and f.kind in ("rdf", "prov")]
 
