@@ -6,18 +6,33 @@ is the union of every stored document. SELECT and ASK answer in the SPARQL resul
 (JSON, XML, CSV, TSV), CONSTRUCT and DESCRIBE in every RDF and PROV format, both by
 negotiation. With no query, programs get the service description and browsers a query
 page. Updates are not taken here.
+
+Relative IRIs in a query resolve against the endpoint's own IRI (the Protocol lets the
+service choose the base; ``tests/test_sparql_protocol.py`` runs the W3C tests).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+import pyoxigraph
 from flask import Blueprint, Response, render_template, request
-from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples
+from pyoxigraph import (
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    Triple,
+)
 
 from provld import formats
-from provld.errors import InputError, QueryError
+from provld.errors import FormatError, InputError, QueryError, StoreError
 from provld.export import serialize
 from provld.resources import list_files, named_query
 from provld.sparql_guard import check_services
+from provld.store.base import QueryResult
 from provld.web import context
 from provld.web.negotiation import choose
 from provld.web.problems import NotAcceptable, Unsupported
@@ -44,6 +59,12 @@ GRAPH_TYPES = [
     "provxml",
     "provn",
 ]
+#: ``format=xml`` on a CONSTRUCT means RDF/XML to SPARQL clients (SPARQLWrapper sends it),
+#: not the registry's PROV-XML.
+_GRAPH_ALIASES = {"xml": "rdfxml"}
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+T = TypeVar("T")
 
 
 class Forbidden(InputError):
@@ -68,6 +89,11 @@ def _query_and_dataset() -> tuple[str | None, list[str], list[str]]:
             defaults += form.getlist("default-graph-uri")
             named += form.getlist("named-graph-uri")
         elif mimetype == "application/sparql-query":
+            # The Protocol wants the body in UTF-8; another declared charset is refused
+            # rather than guessed (W3C test bad_query_non_utf8).
+            charset = request.mimetype_params.get("charset", "utf-8").lower()
+            if charset not in {"utf-8", "utf8"}:
+                raise Unsupported(f"a query body must be UTF-8, not charset={charset}")
             try:
                 queries = [request.get_data().decode("utf-8")]
             except UnicodeDecodeError:
@@ -92,6 +118,40 @@ def _graphs(iris: list[str]) -> list[NamedNode] | None:
         raise InputError(f"graph IRI: {exc}") from None
 
 
+def _endpoint_iri() -> str:
+    return f"{context.settings().base_uri}sparql"
+
+
+def _run(query: str, graphs: list[NamedNode] | None, named: list[NamedNode] | None) -> QueryResult:
+    store = context.store()
+    try:
+        return store.query(query, graphs=graphs, named=named)
+    except QueryError as first:
+        # Relative IRIs need a base; pyoxigraph has none by default. Declaring it in the
+        # prologue works on every backend; it is added only when the query fails without
+        # it, so that syntax errors keep the user's own line and column numbers.
+        try:
+            return store.query(f"BASE <{_endpoint_iri()}>\n{query}", graphs=graphs, named=named)
+        except QueryError:
+            raise first from None
+
+
+def _evaluated(produce: Callable[[], T]) -> T:
+    """Run ``produce``, which consumes a lazy result: pyoxigraph evaluates as it is read,
+    so a SERVICE partner that fails or a store error shows up here, not at ``query``."""
+    try:
+        return produce()
+    except (OSError, RuntimeError, SyntaxError) as exc:
+        raise StoreError(
+            f"the query failed while running (the store, or a SERVICE partner): {exc}"
+        ) from None
+
+
+def _format_specs() -> list[str]:
+    # SPARQLWrapper repeats the parameter (format=tsv&format=text/tab-separated-values).
+    return request.args.getlist("format") + request.form.getlist("format")
+
+
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response | str:
     query, defaults, named = _query_and_dataset()
@@ -102,38 +162,64 @@ def endpoint() -> Response | str:
     graphs, named_graphs = _graphs(defaults), _graphs(named)
     if graphs is None and named_graphs is not None:
         graphs = []
-    result = context.store().query(query, graphs=graphs, named=named_graphs)
+    result = _run(query, graphs, named_graphs)
     accept = request.headers.get("Accept")
-    spec = request.args.get("format") or request.form.get("format")
+    specs = _format_specs()
     if isinstance(result, QueryTriples):
-        if spec:
-            fmt = formats.lookup(spec)
-        else:
-            offers = [
-                (m, formats.lookup(n)) for n in GRAPH_TYPES for m in formats.lookup(n).media_types
-            ]
-            chosen = choose(accept, [m for m, _ in offers] + ["text/html"])
-            if chosen is None:
-                raise NotAcceptable([m for m, _ in offers])
-            fmt = dict(offers).get(chosen, formats.lookup("turtle"))
-        return Response(serialize(result, fmt), mimetype=fmt.media_type)
+        fmt = _graph_format(specs, accept)
+        body = _evaluated(lambda: serialize(result, fmt))
+        return _negotiated(Response(body, mimetype=fmt.media_type))
     assert isinstance(result, QuerySolutions | QueryBoolean)
-    if spec:
-        if spec.lower() not in _RESULT_NAMES:
-            raise InputError(f"format: {spec!r} is not a result format (json, xml, csv, tsv)")
-        media, rfmt = RESULTS[_RESULT_NAMES[spec.lower()]]
+    if specs:
+        media, rfmt = _result_format(specs)
     else:
         offers_r = [m for m, _ in RESULTS]
         chosen = choose(accept, offers_r + ["text/html"])
         if chosen == "text/html" and "text/html" in (accept or ""):
-            return _html_results(query, result)
+            return _evaluated(lambda: _html_results(query, result))
         if chosen is None:
             raise NotAcceptable(offers_r)
         if chosen == "text/html":
             chosen = offers_r[0]
         media, rfmt = chosen, dict(RESULTS)[chosen]
-    body = result.serialize(format=rfmt)
-    return Response(body, mimetype=media)
+    table = _evaluated(lambda: result.serialize(format=rfmt))
+    assert table is not None  # serialize returns bytes when given no output
+    return _negotiated(Response(table, mimetype=media))
+
+
+def _negotiated(response: Response) -> Response:
+    response.vary.add("Accept")
+    return response
+
+
+def _graph_format(specs: list[str], accept: str | None) -> formats.Format:
+    if specs:
+        for spec in specs:
+            try:
+                fmt = formats.lookup(_GRAPH_ALIASES.get(spec.strip().lower(), spec))
+            except FormatError:
+                continue
+            if fmt.name in GRAPH_TYPES:
+                return fmt
+        raise InputError(
+            f"format: {specs[0]!r} is not a format for graphs ({', '.join(GRAPH_TYPES)})"
+        )
+    offers = [(m, formats.lookup(n)) for n in GRAPH_TYPES for m in formats.lookup(n).media_types]
+    chosen = choose(accept, [m for m, _ in offers] + ["text/html"])
+    if chosen is None:
+        raise NotAcceptable([m for m, _ in offers])
+    return dict(offers).get(chosen, formats.lookup("turtle"))
+
+
+def _result_format(specs: list[str]) -> tuple[str, QueryResultsFormat]:
+    by_media = dict(RESULTS)
+    for spec in specs:
+        key = spec.strip().lower()
+        if key in _RESULT_NAMES:
+            return RESULTS[_RESULT_NAMES[key]]
+        if key in by_media:
+            return key, by_media[key]
+    raise InputError(f"format: {specs[0]!r} is not a result format (json, xml, csv, tsv)")
 
 
 def _html_results(query: str, result: QuerySolutions | QueryBoolean) -> str:
@@ -168,10 +254,9 @@ def _description() -> Response | str:
     if chosen == "text/html" or chosen is None:
         return render_template("sparql.html", title="SPARQL", query=None, examples=_examples())
     fmt = formats.lookup(chosen)
-    base = context.settings().base_uri
-    endpoint_iri = f"{base}sparql"
+    endpoint_iri = _endpoint_iri()
     sd = f"""
-@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix sd: <{SD}> .
 @prefix void: <http://rdfs.org/ns/void#> .
 <{endpoint_iri}> a sd:Service ;
   sd:endpoint <{endpoint_iri}> ;
@@ -184,10 +269,16 @@ def _description() -> Response | str:
     <http://www.w3.org/ns/formats/N-Triples> ;
   sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] ] .
 """
-    import pyoxigraph
-
     triples = list(pyoxigraph.parse(sd.encode(), pyoxigraph.RdfFormat.TURTLE))
-    return Response(serialize(triples, fmt), mimetype=fmt.media_type)
+    # The Service Description spec wants an sd:endpoint equal to the URL the client
+    # dereferenced; behind a proxy or on a test port that is not the configured IRI.
+    try:
+        here = NamedNode(request.base_url)
+    except ValueError:
+        here = None  # a Host header that makes no IRI: the configured one stands alone
+    if here is not None and here.value != endpoint_iri:
+        triples.append(Triple(NamedNode(endpoint_iri), NamedNode(SD + "endpoint"), here))
+    return _negotiated(Response(serialize(triples, fmt), mimetype=fmt.media_type))
 
 
 __all__ = ["blueprint", "QueryError"]
