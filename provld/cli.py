@@ -8,23 +8,30 @@ reports.
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import os
 import sys
 import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import NamedNode, QueryTriples
 
 from provld import __version__, formats
 from provld.config import Settings
 from provld.documents import Catalogue
-from provld.errors import InputError, NotFoundError, ProvldError
+from provld.errors import InputError, NotFoundError, ProvldError, ValidationError
 from provld.export import export
 from provld.query import render, run
 from provld.store import open_store
 from provld.store.base import Backend
+
+#: Profile ``provld load`` checks by default. ``basic`` (W3C PROV structure) lets any PROV
+#: document in; ``--profile release`` makes the load the release gate of ProvenanceDM.
+LOAD_PROFILE = "basic"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,7 +77,41 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help="documents to load ('-' for stdin)")
     p.add_argument("--format", help="format of the files (default: from extension or content)")
     p.add_argument("--graph", help="IRI of the named graph (one file only)")
+    p.add_argument(
+        "--profile",
+        default=LOAD_PROFILE,
+        help=f"SHACL profile a document must pass to be stored: basic or release "
+        f"(default: {LOAD_PROFILE})",
+    )
+    p.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="store without SHACL validation (trusted bulk loads)",
+    )
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser(
+        "validate",
+        help="SHACL report on documents (exit 1 on a violation)",
+        description="Check documents against provld's SHACL shapes. With no FILE and "
+        "--store, re-check every stored document.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="documents to check ('-' for stdin)")
+    p.add_argument("--format", help="format of the files (default: from extension or content)")
+    p.add_argument(
+        "--report", choices=("text", "turtle", "json"), default="text", help="report format"
+    )
+    p.add_argument("--profile", default="release", help="basic or release (default: release)")
+    p.add_argument(
+        "--store",
+        nargs="?",
+        const="",
+        metavar="STORE",
+        help="re-check the documents stored there (default store: $PROVLD_STORE, else "
+        "./provld-data)",
+    )
+    p.add_argument("--base-uri", help="base of minted IRIs (default: $PROVLD_BASE_URI)")
+    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("query", parents=[common], help="run a SPARQL query on the store")
     p.add_argument("sparql", nargs="?", help="the query text")
@@ -121,8 +162,14 @@ def cmd_load(args: argparse.Namespace) -> int:
         raise InputError("--graph names one document: give one file")
     if args.format:
         formats.lookup(args.format)  # an unknown format is a usage error before any work
+    checker = None
+    if not args.no_validate:
+        from provld.validate import profile_files, validate
+
+        profile_files(args.profile)  # an unknown profile is a usage error before any work
+        checker = functools.partial(validate, profile=args.profile)
     store, catalogue = _open(args)
-    failures = 0
+    failures = invalid = 0
     with store:
         catalogue.recover()
         for name in args.files:
@@ -140,18 +187,86 @@ def cmd_load(args: argparse.Namespace) -> int:
                     fmt,
                     source=None if name == "-" else name,
                     graph=_iri(args.graph) if args.graph else None,
+                    validate=checker,
                 )
                 if tty:
                     took = time.perf_counter() - began
                     print(f"  {stored.triples:,} triples in {took:.1f} s", file=sys.stderr)
                 print(stored.graph.value)
+            except ValidationError as exc:
+                invalid += 1
+                message = str(exc)
+                if not message.startswith(name):
+                    message = f"{name}: {message}"
+                print(f"provld: error: {message} (nothing stored)", file=sys.stderr)
+                if exc.report is not None:
+                    sys.stderr.write(exc.report.text())
             except ProvldError as exc:
                 failures += 1
                 message = str(exc)
                 if not message.startswith(name):
                     message = f"{name}: {message}"
                 print(f"provld: error: {message} (nothing stored)", file=sys.stderr)
-    return 2 if failures else 0
+    return 2 if failures else 1 if invalid else 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from provld.ingest import document_quads
+    from provld.validate import StoredGraph, profile_files, validate
+
+    profile_files(args.profile)
+    if args.format:
+        formats.lookup(args.format)
+    reports = []
+    failures = 0
+    if not args.files:
+        if args.store is None:
+            raise InputError("give files to validate, or --store to re-check stored documents")
+        args.store = args.store or None  # "--store" alone: the default store
+        store, catalogue = _open(args)
+        with store:
+            for doc in catalogue.documents():
+                name = doc.source and f"{doc.source} ({doc.graph.value})" or doc.graph.value
+                report = validate(StoredGraph(store, doc.graph), args.profile, document=name)
+                _emit(report, args.report, reports)
+        return _finish(reports, args.report, failures)
+    for name in args.files:
+        try:
+            data = _read_input(name)
+            fmt = formats.guess(option=args.format, path=None if name == "-" else name,
+                                content=data)
+            quads = document_quads(
+                data, fmt, NamedNode("urn:provld:validate"), source=name,
+                local_base="urn:provld:local:",
+            )
+            report = validate(quads, args.profile, document=name)
+            _emit(report, args.report, reports)
+        except ProvldError as exc:
+            failures += 1
+            message = str(exc)
+            if not message.startswith(name):
+                message = f"{name}: {message}"
+            print(f"provld: error: {message}", file=sys.stderr)
+    return _finish(reports, args.report, failures)
+
+
+def _emit(report: Any, fmt: str, reports: list[Any]) -> None:
+    reports.append(report)
+    if fmt == "json":
+        return  # one JSON document at the end
+    if fmt == "text" and len(reports) > 1:
+        sys.stdout.write("\n")
+    sys.stdout.buffer.write(report.render(fmt))
+    sys.stdout.flush()
+
+
+def _finish(reports: list[Any], fmt: str, failures: int) -> int:
+    if fmt == "json":
+        body = [r.as_dict() for r in reports]
+        print(json.dumps(body[0] if len(body) == 1 else body, indent=2, ensure_ascii=False))
+    if failures:
+        return 2
+    return 0 if all(r.conforms for r in reports) else 1
 
 
 def cmd_query(args: argparse.Namespace) -> int:

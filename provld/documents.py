@@ -17,15 +17,23 @@ from __future__ import annotations
 import getpass
 import hashlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
+from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store
 
 from provld import __version__, iris
-from provld.errors import InputError, NotFoundError, ProvldError, StoreError, translate
+from provld.errors import (
+    InputError,
+    NotFoundError,
+    ProvldError,
+    StoreError,
+    ValidationError,
+    translate,
+)
 from provld.formats import Format
 from provld.ingest import document_quads, native_load_possible
 from provld.resources import named_query
@@ -115,8 +123,15 @@ class Catalogue:
         source: str | None = None,
         graph: NamedNode | None = None,
         agent: str | None = None,
+        validate: Callable[..., Any] | None = None,
     ) -> StoredDocument:
-        """Store ``data`` as one new named graph; all of it or, on any error, nothing."""
+        """Store ``data`` as one new named graph; all of it or, on any error, nothing.
+
+        With ``validate`` (:func:`provld.validate.validate`, or a partial of it choosing
+        the profile), the document is checked before it is committed: a violation raises
+        :class:`ValidationError` carrying the report, and nothing is stored. The PROV
+        record of the validation run joins the document's catalogue entry.
+        """
         if graph is None:
             graph, key = iris.new_document(self.base)
         else:
@@ -133,6 +148,24 @@ class Catalogue:
         base = iris.local_base(self.base, key)
         activity = iris.random_id(self.base, "load")
         user = agent or _user()
+        record: list[Quad] = []  # the PROV of the validation run, for the catalogue
+
+        def check(target: object) -> None:
+            if validate is None:
+                return
+            from provld.validate import validation_quads
+
+            began = _now()
+            report = validate(target, document=source or graph.value)
+            if not report.conforms:
+                n = report.count("Violation")
+                raise ValidationError(
+                    f"{source or graph.value}: {n} violation{'s' * (n != 1)} of the "
+                    f"{report.profile} profile (run 'provld validate' for the report)",
+                    report,
+                )
+            record.extend(validation_quads(report, graph, self.graph, self.base, started=began))
+
         if native_load_possible(data, fmt, source) and self.store.bulk_allowed(len(data) // 60):
             # Big RDF files go to the store's own loader, unparsed in Python.
             self.store.update(_journal(self.graph, graph))
@@ -141,9 +174,10 @@ class Catalogue:
                 self.store.load_graph(graph, data, fmt.rdf, base_iri=base)
                 self.store.update(named_query("complete-plain", "ru").replace("?graph", str(graph)))
                 stats["quads"] = stats["records"] = self._count(graph)
-                self._commit(graph, self._entry(
+                check(_stored(self.store, graph))  # in place, behind the journal
+                self._commit(graph, itertools.chain(self._entry(
                     graph, activity, started, fmt, stats, len(data), digest, source, user
-                ))
+                ), record))
             except Exception as exc:
                 self._discard(graph)
                 raise translate(exc, source=source) from None
@@ -159,13 +193,20 @@ class Catalogue:
             yield from self._entry(
                 graph, activity, started, fmt, stats, len(data), digest, source, user
             )
+            yield from record
 
         # PROV records give about four quads each; RDF about one triple per 60 bytes.
         estimated = stats["records"] * 4 if "records" in stats else len(data) // 60
         try:
             if self.store.bulk_allowed(estimated):
-                self._bulk_load(graph, quads, entry)
+                self._bulk_load(graph, quads, entry, check)
             else:
+                if validate is not None:
+                    # Small enough for memory: checked in a scratch store, then written.
+                    scratch = Store()
+                    scratch.extend(quads)
+                    check(scratch)
+                    quads = iter(scratch.quads_for_pattern(None, None, None, graph))
                 self.store.add_graph(graph, itertools.chain(quads, _lazy(entry)), size=0)
         except ProvldError:
             self._discard(graph)
@@ -178,10 +219,13 @@ class Catalogue:
             digest, source, started.value,
         )
 
-    def _bulk_load(self, graph: NamedNode, quads: Iterator[Quad], entry: object) -> None:
+    def _bulk_load(
+        self, graph: NamedNode, quads: Iterator[Quad], entry: object, check: object
+    ) -> None:
         # Journal first: a crash from here on leaves an entry marked loading.
         self.store.update(_journal(self.graph, graph))
         self.store.add_graph(graph, quads)
+        check(_stored(self.store, graph))  # type: ignore[operator]
         self._commit(graph, entry())  # type: ignore[operator]
 
     def _commit(self, graph: NamedNode, entry: Iterator[Quad]) -> None:
@@ -313,6 +357,12 @@ def _journal(catalogue: NamedNode, graph: NamedNode) -> str:
     return (
         f"INSERT DATA {{ GRAPH {catalogue} {{ {graph} {_STATUS} \"loading\" ; a {_DOCUMENT} }} }}"
     )
+
+
+def _stored(store: Backend, graph: NamedNode) -> object:
+    from provld.validate import StoredGraph
+
+    return StoredGraph(store, graph)
 
 
 def _lazy(make: object) -> Iterator[Quad]:
