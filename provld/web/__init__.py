@@ -15,6 +15,7 @@ from flask import Flask
 
 from provld.config import Settings
 from provld.documents import Catalogue
+from provld.limits import Limits, QueryRunner
 from provld.store import open_store
 
 
@@ -38,7 +39,10 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     catalogue.recover()
     app.extensions["provld.store"] = store
     app.extensions["provld.catalogue"] = catalogue
+    runner = QueryRunner(store, Limits(settings.query_timeout, settings.max_results))
+    app.extensions["provld.runner"] = runner
     atexit.register(store.close)
+    atexit.register(runner.close)
 
     from provld.web import documents, meta, problems, resources, sparql
 

@@ -71,6 +71,10 @@ class Unauthorized(ProvldError):
 
 
 def status_of(exc: ProvldError) -> int:
+    from provld.limits import QueryTimeout
+
+    if isinstance(exc, QueryTimeout):
+        return 503
     if isinstance(exc, NotAcceptable):
         return 406
     if isinstance(exc, Unsupported):

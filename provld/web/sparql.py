@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pyoxigraph
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import (
     NamedNode,
     QueryBoolean,
@@ -122,16 +122,20 @@ def _endpoint_iri() -> str:
     return f"{context.settings().base_uri}sparql"
 
 
-def _run(query: str, graphs: list[NamedNode] | None, named: list[NamedNode] | None) -> QueryResult:
-    store = context.store()
+def _run(
+    query: str, graphs: list[NamedNode] | None, named: list[NamedNode] | None
+) -> QueryResult | list[Triple]:
+    runner = current_app.extensions["provld.runner"]
     try:
-        return store.query(query, graphs=graphs, named=named)
+        return runner.run(query, graphs=graphs, named=named)  # type: ignore[no-any-return]
     except QueryError as first:
+        if "malformed" not in str(first):
+            raise
         # Relative IRIs need a base; pyoxigraph has none by default. Declaring it in the
         # prologue works on every backend; it is added only when the query fails without
         # it, so that syntax errors keep the user's own line and column numbers.
         try:
-            return store.query(f"BASE <{_endpoint_iri()}>\n{query}", graphs=graphs, named=named)
+            return runner.run(f"BASE <{_endpoint_iri()}>\n{query}", graphs=graphs, named=named)  # type: ignore[no-any-return]
         except QueryError:
             raise first from None
 
@@ -165,7 +169,7 @@ def endpoint() -> Response | str:
     result = _run(query, graphs, named_graphs)
     accept = request.headers.get("Accept")
     specs = _format_specs()
-    if isinstance(result, QueryTriples):
+    if isinstance(result, QueryTriples | list):
         fmt = _graph_format(specs, accept)
         body = _evaluated(lambda: serialize(result, fmt))
         return _negotiated(Response(body, mimetype=fmt.media_type))
