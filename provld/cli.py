@@ -217,7 +217,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     profile_files(args.profile)
     if args.format:
         formats.lookup(args.format)
-    reports = []
+    reports: list[Any] = []
     failures = 0
     if not args.files:
         if args.store is None:
