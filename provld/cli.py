@@ -8,6 +8,7 @@ reports.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import os
@@ -22,6 +23,7 @@ from pyoxigraph import NamedNode, QueryTriples
 
 from provld import __version__, formats
 from provld.config import Settings
+from provld.iris import check_base
 from provld.documents import Catalogue
 from provld.errors import InputError, NotFoundError, ProvldError, ValidationError
 from provld.export import export
@@ -129,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("serve", parents=[common], help="run the web server")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    p.add_argument("--demo", action="store_true", help="load the bundled example pipeline first")
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("documents", parents=[common], help="list the stored documents")
     p.set_defaults(func=cmd_documents)
 
@@ -233,10 +241,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             data = _read_input(name)
-            fmt = formats.guess(option=args.format, path=None if name == "-" else name,
-                                content=data)
+            fmt = formats.guess(
+                option=args.format, path=None if name == "-" else name, content=data
+            )
             quads = document_quads(
-                data, fmt, NamedNode("urn:provld:validate"), source=name,
+                data,
+                fmt,
+                NamedNode("urn:provld:validate"),
+                source=name,
                 local_base="urn:provld:local:",
             )
             report = validate(quads, args.profile, document=name)
@@ -314,12 +326,44 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the web server (werkzeug, threaded: for a workstation; production uses the
+    recipe in deploy/)."""
+    from werkzeug.serving import run_simple
+
+    from provld.demo_data import load_demo
+    from provld.web import create_app
+
+    settings = Settings.from_env()
+    overrides = {}
+    if args.store:
+        overrides["store"] = args.store
+    # Minted IRIs must resolve on this server: by default, its own address.
+    host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+    base = args.base_uri or (
+        settings.base_uri if os.environ.get("PROVLD_BASE_URI") else f"http://{host}:{args.port}/"
+    )
+    overrides["base_uri"] = check_base(base)
+    app = create_app(dataclasses.replace(settings, **overrides))
+    if args.demo:
+        graph = load_demo(app.extensions["provld.catalogue"])
+        print(f"demo pipeline: {graph.value}", file=sys.stderr)
+    print(
+        f"provld serving {app.config['PROVLD'].store} on http://{args.host}:{args.port}/",
+        file=sys.stderr,
+    )
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
+    return 0
+
+
 def cmd_documents(args: argparse.Namespace) -> int:
     store, catalogue = _open(args)
     with store:
         docs = catalogue.documents()
         for doc in docs:
-            print(f"{doc.graph.value}\t{doc.loaded}\t{doc.format}\t{doc.triples}\t{doc.source or ''}")
+            print(
+                f"{doc.graph.value}\t{doc.loaded}\t{doc.format}\t{doc.triples}\t{doc.source or ''}"
+            )
     return 0 if docs else 1
 
 
