@@ -23,10 +23,10 @@ from pyoxigraph import NamedNode, QueryTriples
 
 from provld import __version__, formats
 from provld.config import Settings
-from provld.iris import check_base
 from provld.documents import Catalogue
 from provld.errors import InputError, NotFoundError, ProvldError, ValidationError
 from provld.export import export
+from provld.iris import check_base
 from provld.query import render, run
 from provld.store import open_store
 from provld.store.base import Backend
