@@ -103,7 +103,8 @@ class Catalogue:
     def exists(self, graph: NamedNode) -> bool:
         """True when ``graph`` is a committed document (not one still loading)."""
         result = self.store.query(
-            "SELECT ?c ?g ?doc ?status ?s WHERE { GRAPH ?c { ?g a ?doc OPTIONAL { ?g ?status ?s } } }",
+            "SELECT ?c ?g ?doc ?status ?s "
+            "WHERE { GRAPH ?c { ?g a ?doc OPTIONAL { ?g ?status ?s } } }",
             bindings={"c": self.graph, "g": graph, "doc": _DOCUMENT, "status": _STATUS},
         )
         rows = list(result)  # type: ignore[arg-type]

@@ -41,7 +41,8 @@ class Backend(ABC):
         named: list[NamedNode] | None = None,
     ) -> QueryResult:
         """Run a query. The default graph is the union of every graph (``union``), or
-        the merge of ``graphs`` when given; ``named`` limits the graphs GRAPH can see; ``bindings`` are bound values of variables
+        the merge of ``graphs`` when given; ``named`` limits the graphs GRAPH can see;
+        ``bindings`` are bound values of variables
         (never pasted into the text). As pyoxigraph follows SEP-0007, a bound variable
         of a SELECT query must be in its projection."""
 
