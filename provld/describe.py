@@ -9,9 +9,12 @@ it, readable labels, and the documents it appears in.
 
 from __future__ import annotations
 
-from pyoxigraph import NamedNode, QuerySolutions, Triple
+from functools import cache
 
-from provld.resources import named_query
+import pyoxigraph
+from pyoxigraph import NamedNode, QuerySolutions, Triple, Variable
+
+from provld.resources import data_file, named_query
 from provld.store.base import Backend
 
 _LABELS = (
@@ -21,9 +24,29 @@ _LABELS = (
 
 
 def describe(store: Backend, resource: NamedNode) -> list[Triple]:
-    """The concise bounded description of ``resource`` over every stored graph."""
+    """The concise bounded description of ``resource`` over every stored graph; for a
+    term of the ontology or its vocabularies, its definition."""
     result = store.query(named_query("describe"), bindings={"resource": resource})
-    return list(result)  # type: ignore[arg-type]
+    triples = list(result)  # type: ignore[arg-type]
+    if not triples:
+        found = ontology().query(
+            named_query("describe"), substitutions={Variable("resource"): resource}
+        )
+        triples = list(found)  # type: ignore[arg-type]
+    return triples
+
+
+@cache
+def ontology() -> pyoxigraph.Store:
+    """The ontology and its SKOS vocabularies, in a store of their own (read-only use)."""
+    store = pyoxigraph.Store()
+    for name in ("provdm.ttl", "vocabularies.ttl"):
+        store.load(data_file("ontology", name).read_bytes(), pyoxigraph.RdfFormat.TURTLE)
+    return store
+
+
+def ontology_triples() -> list[Triple]:
+    return [q.triple for q in ontology()]
 
 
 def incoming(store: Backend, resource: NamedNode) -> list[tuple[NamedNode, NamedNode]]:

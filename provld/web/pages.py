@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph
-from flask import render_template
+from flask import render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from provld.describe import label
@@ -30,6 +30,17 @@ _PREFIXES = {
     "http://purl.org/dc/terms/": "dcterms",
     "https://w3id.org/provld/ns#": "provld",
 }
+
+
+_FORMAT_LINKS = [
+    ("turtle", "Turtle"),
+    ("jsonld", "JSON-LD"),
+    ("rdfxml", "RDF/XML"),
+    ("ntriples", "N-Triples"),
+    ("provjson", "PROV-JSON"),
+    ("provxml", "PROV-XML"),
+    ("provn", "PROV-N"),
+]
 
 
 @dataclass
@@ -86,10 +97,24 @@ def curie(iri: str) -> str:
 
 
 def href(iri: str, base: str) -> str:
-    """Where provld shows ``iri``: its own path when minted here, /resource otherwise."""
+    """Where provld shows ``iri``: its own path when minted here, the W3C's page for PROV-O
+    and other standard terms, /resource otherwise (ontology terms included)."""
     if iri.startswith(base + "id/") or iri.startswith(base + "graph/"):
         return "/" + iri[len(base) :]
+    if iri.startswith(_EXTERNAL):
+        return iri
     return "/resource?uri=" + quote(iri, safe="")
+
+
+#: Vocabularies whose terms are documented by their owners, linked directly.
+_EXTERNAL = (
+    "http://www.w3.org/ns/prov#",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/2001/XMLSchema#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://purl.org/dc/terms/",
+)
 
 
 def link(node: NamedNode, base: str, labels: dict[str, str], store: Backend | None) -> Link:
@@ -157,6 +182,12 @@ def resource_page(
         row = back.setdefault(predicate.value, Row(words(predicate.value)))
         row.values.append(link(subject, base, labels, store))
     name = title or labels.get(resource.value) or curie(resource.value)
+    # Links to the other formats keep the request's own parameters (/resource?uri=...).
+    args = {k: v for k, v in request.args.items() if k != "format"}
+    format_links = [
+        (label_, f"{request.path}?{urlencode({**args, 'format': fmt_name})}")
+        for fmt_name, label_ in _FORMAT_LINKS
+    ]
     return render_template(
         "resource.html",
         title=name,
@@ -166,4 +197,26 @@ def resource_page(
         qualified=groups,
         incoming=sorted(back.values(), key=lambda r: r.name),
         documents=[Link(href(d.value, base), d.value, d.value) for d in documents or []],
+        formats=format_links,
     )
+
+
+def ontology_page(triples: list[Triple]) -> str:
+    """The ontology as one page with an anchor per term."""
+    terms: dict[str, dict[str, str]] = {}
+    for t in triples:
+        if not isinstance(t.subject, NamedNode) or not isinstance(t.object, Literal):
+            continue
+        local = t.predicate.value.rsplit("#", 1)[-1]
+        if local in ("label", "comment", "prefLabel", "definition"):
+            terms.setdefault(t.subject.value, {})[local] = t.object.value
+    rows = [
+        {
+            "iri": iri,
+            "anchor": re.split(r"[#/]", iri)[-1],
+            "label": info.get("label") or info.get("prefLabel") or curie(iri),
+            "comment": info.get("comment") or info.get("definition") or "",
+        }
+        for iri, info in sorted(terms.items())
+    ]
+    return render_template("ontology.html", title="ProvenanceDM ontology", terms=rows)

@@ -132,3 +132,13 @@ def document(rest: str) -> Response:
             store, graph, entry, [], base=catalogue.base, title=f"Document {rest}"
         ),
     )
+
+
+@blueprint.get("/ontology")
+def ontology() -> Response:
+    """The ProvenanceDM ontology and its vocabularies, negotiated."""
+    from provld.web.pages import ontology_page
+
+    fmt = pick_format()
+    triples = describe.ontology_triples()
+    return negotiated(triples, fmt, html=lambda: ontology_page(triples))
