@@ -247,3 +247,27 @@ def test_health(client: FlaskClient) -> None:
 def test_unknown_route_is_a_problem(client: FlaskClient) -> None:
     response = client.get("/nope", headers={"Accept": "application/json"})
     assert response.status_code == 404 and response.json["title"] == "Not found"
+
+
+def test_a_document_with_a_violation_is_422_with_the_report(client: FlaskClient) -> None:
+    # a usage that names no entity breaks the basic profile (PROV structure)
+    doc = (
+        b'{"prefix": {"ex": "http://example.org/"}, "activity": {"ex:a": {}},'
+        b' "used": {"ex:u": {"prov:activity": "ex:a", "prov:time": "2024-01-01T00:00:00Z"}}}'
+    )
+    response = client.post(
+        "/documents", data=doc, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.json
+    assert response.json["status"] == 422 and "report" in response.json
+    assert b"Nothing yet" in client.get("/").data
+    release = client.post(
+        "/documents?profile=release",
+        data=shared("voprov/image_stacking.json").read_bytes(),
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+    assert release.status_code == 422  # the REC violation the voprov example has
+    bad = client.post(
+        "/documents?profile=nope", data=doc, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert bad.status_code == 400

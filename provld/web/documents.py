@@ -6,13 +6,15 @@ are public.
 
 from __future__ import annotations
 
+import functools
 import hmac
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from pyoxigraph import NamedNode, Triple
 
 from provld import formats
-from provld.errors import FormatError, NotFoundError
+from provld.errors import FormatError, InputError, NotFoundError, ProvldError
 from provld.web import context
 from provld.web.problems import Unauthorized, Unsupported
 from provld.web.respond import negotiated, pick_format
@@ -77,12 +79,28 @@ def _created(stored: object, status: int) -> Response:
     return body
 
 
+def _checker() -> Any:
+    """The SHACL gate of a submission: ``?profile=`` (basic, release) or basic."""
+    from provld.validate import profile_files, validate
+
+    profile = request.args.get("profile", "basic")
+    try:
+        profile_files(profile)
+    except ProvldError as exc:
+        raise InputError(f"profile: {exc}") from None
+    return functools.partial(validate, profile=profile)
+
+
 @blueprint.post("/documents")
 def submit() -> Response:
     who = require_token()
     fmt = _body_format()
     stored = context.catalogue().load(
-        request.get_data(cache=False), fmt, source=request.headers.get("Slug"), agent=who
+        request.get_data(cache=False),
+        fmt,
+        source=request.headers.get("Slug"),
+        agent=who,
+        validate=_checker(),
     )
     return _created(stored, 201)
 
