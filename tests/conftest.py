@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,13 @@ def store(tmp_path: Path) -> Iterator[Backend]:
 @pytest.fixture
 def catalogue(store: Backend) -> Catalogue:
     return Catalogue(store, BASE)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def snapshot(store: Backend) -> set[tuple[str, str, str, str]]:

@@ -4,7 +4,6 @@ writer correctly, and refuses to start in a way the store cannot support."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import shared
+from .conftest import free_port, shared
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "deploy" / "gunicorn.conf.py"
 TOKEN = "deploy-test-token"
 pytest.importorskip("gunicorn")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _gunicorn(tmp_path: Path, **env: str) -> subprocess.Popen[bytes]:
@@ -46,7 +39,7 @@ def _gunicorn(tmp_path: Path, **env: str) -> subprocess.Popen[bytes]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     proc = _gunicorn(
         tmp_path, PROVLD_BIND=f"127.0.0.1:{port}", PROVLD_BASE_URI=f"http://127.0.0.1:{port}/"
     )
@@ -101,7 +94,7 @@ def test_concurrent_readers_and_a_writer(server: str) -> None:
 
 
 def test_several_workers_on_the_embedded_store_refuse_to_start(tmp_path: Path) -> None:
-    proc = _gunicorn(tmp_path, PROVLD_WORKERS="3", PROVLD_BIND=f"127.0.0.1:{_free_port()}")
+    proc = _gunicorn(tmp_path, PROVLD_WORKERS="3", PROVLD_BIND=f"127.0.0.1:{free_port()}")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
     assert b"one process only" in err + out

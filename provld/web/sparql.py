@@ -36,6 +36,7 @@ from provld.store.base import QueryResult
 from provld.web import context
 from provld.web.negotiation import choose
 from provld.web.problems import NotAcceptable, Unsupported
+from provld.web.respond import OFFERED
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -48,17 +49,7 @@ RESULTS = [
     ("text/tab-separated-values", QueryResultsFormat.TSV),
 ]
 _RESULT_NAMES = {"json": 0, "xml": 2, "csv": 4, "tsv": 5}
-GRAPH_TYPES = [
-    "turtle",
-    "jsonld",
-    "rdfxml",
-    "ntriples",
-    "nquads",
-    "trig",
-    "provjson",
-    "provxml",
-    "provn",
-]
+GRAPH_TYPES = [name for name in OFFERED if name != "html"]
 #: ``format=xml`` on a CONSTRUCT means RDF/XML to SPARQL clients (SPARQLWrapper sends it),
 #: not the registry's PROV-XML.
 _GRAPH_ALIASES = {"xml": "rdfxml"}
