@@ -271,3 +271,61 @@ def test_a_document_with_a_violation_is_422_with_the_report(client: FlaskClient)
         "/documents?profile=nope", data=doc, headers={**AUTH, "Content-Type": "application/json"}
     )
     assert bad.status_code == 400
+
+
+def test_validate_route_reports_and_stores_nothing(client: FlaskClient) -> None:
+    data = shared("voprov/image_stacking.json").read_bytes()
+    report = client.post(
+        "/validate", data=data, headers={"Content-Type": "application/json", "Slug": "stack.json"}
+    )
+    assert report.status_code == 200 and report.mimetype == "application/json"
+    assert report.headers["X-Provld-Conforms"] == "false"
+    assert report.json["conforms"] is False
+    text = client.post(
+        "/validate?profile=basic",
+        data=data,
+        headers={"Content-Type": "application/json", "Accept": "text/plain"},
+    )
+    assert text.headers["X-Provld-Conforms"] == "true" and text.mimetype == "text/plain"
+    ttl = client.post(
+        "/validate",
+        data=data,
+        headers={"Content-Type": "application/json", "Accept": "text/turtle"},
+    )
+    assert b"ValidationReport" in ttl.data
+    assert b"Nothing yet" in client.get("/").data
+    assert (
+        client.post("/validate", data=b"\x00", headers={"Content-Type": "image/png"}).status_code
+        == 415
+    )
+
+
+def test_shapes_and_ontology_are_served(client: FlaskClient) -> None:
+    shapes = client.get("/shapes", headers={"Accept": "text/turtle"})
+    assert (
+        shapes.status_code == 200 and b"sh:NodeShape" in shapes.data or b"NodeShape" in shapes.data
+    )
+    basic = client.get("/shapes?profile=basic&format=ntriples")
+    assert basic.status_code == 200 and len(basic.data) < len(
+        client.get("/shapes?format=ntriples").data
+    )
+    page = client.get("/ontology")
+    assert page.mimetype == "text/html" and b'id="DatasetEntity"' in page.data
+    term = client.get(
+        "/resource",
+        query_string={"uri": "http://www.ivoa.net/documents/ProvenanceDM/index.html#DatasetEntity"},
+        headers={"Accept": "text/turtle"},
+    )
+    assert term.status_code == 200 and b"subClassOf" in term.data
+
+
+def test_void_and_the_streamed_dump(client: FlaskClient, loaded: str) -> None:
+    import gzip
+
+    void = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert void.status_code == 200
+    assert b"void#sparqlEndpoint" in void.data and b"dumps/store.nq.gz" in void.data
+    dump = client.get("/dumps/store.nq.gz")
+    assert dump.status_code == 200 and dump.headers["Content-Encoding"] == "gzip"
+    lines = gzip.decompress(dump.data).decode().splitlines()
+    assert len(lines) > 700 and all(line.endswith(" .") for line in lines)

@@ -44,11 +44,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     atexit.register(store.close)
     atexit.register(runner.close)
 
-    from provld.web import documents, meta, problems, resources, sparql
+    from provld.web import documents, meta, problems, resources, sparql, validation, void
 
     problems.register(app)
     app.register_blueprint(meta.blueprint)
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(documents.blueprint)
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(validation.blueprint)
+    app.register_blueprint(void.blueprint)
     return app

@@ -109,7 +109,8 @@ def register(app: Flask) -> None:
         status = status_of(exc)
         extra: dict[str, object] = {}
         if isinstance(exc, ValidationError) and exc.report is not None:
-            extra["report"] = getattr(exc.report, "to_json", lambda: str(exc.report))()
+            as_dict = getattr(exc.report, "as_dict", None)
+            extra["report"] = as_dict() if as_dict is not None else str(exc.report)
         response = problem(status, str(exc), **extra)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = 'Bearer realm="provld"'
