@@ -18,6 +18,7 @@ from flask import Blueprint, Response
 from pyoxigraph import RdfFormat
 
 from provld import describe
+from provld.store.base import Backend
 from provld.web import context
 from provld.web.respond import negotiated, pick_format
 
@@ -39,9 +40,8 @@ class _QueueWriter:
         pass
 
 
-def _stream_dump() -> Iterator[bytes]:
+def _stream_dump(store: Backend) -> Iterator[bytes]:
     chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
-    store = context.store()
     failure: list[BaseException] = []
 
     def produce() -> None:
@@ -60,7 +60,8 @@ def _stream_dump() -> Iterator[bytes]:
 
 @blueprint.get("/dumps/store.nq.gz")
 def dump() -> Response:
-    response = Response(_stream_dump(), mimetype="application/n-quads")
+    # the store is taken now: the body is produced after the view has returned
+    response = Response(_stream_dump(context.store()), mimetype="application/n-quads")
     response.headers["Content-Encoding"] = "gzip"
     response.headers["Content-Disposition"] = 'attachment; filename="store.nq.gz"'
     return response
