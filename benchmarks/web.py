@@ -139,9 +139,8 @@ def main() -> int:
         _wait(base + "/health")
         row = requests.get(base + "/sparql", params={"query": SELECT}, timeout=30).json()
         entity = row["results"]["bindings"][0]["activity"]["value"]
-        print(
-            f"store: {args.runs} runs; entity {entity}; {args.clients} clients, {args.seconds:g} s each"
-        )
+        print(f"store: {args.runs} runs; entity {entity}")
+        print(f"{args.clients} clients, {args.seconds:g} s each")
         drive(
             "entity as Turtle",
             lambda s: s.get(
