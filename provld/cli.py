@@ -131,6 +131,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("lineage", parents=[common], help="the provenance of an entity or activity")
+    p.add_argument("ids", nargs="+", metavar="ID", help="IRI, prefixed name or product identifier")
+    p.add_argument("--direction", default="back", help="back (where it came from) or forth")
+    p.add_argument("--depth", default="all", help="number of relation hops, or all")
+    p.add_argument("--model", default="ivoa", help="ivoa (ProvDM terms) or w3c (plain PROV)")
+    p.add_argument("--agent", action="store_true", help="follow agents' other responsibilities")
+    p.add_argument("--members", action="store_true", help="follow collection members")
+    p.add_argument("--descriptions", default="0", help="0 none, 1 activity, 2 all descriptions")
+    p.add_argument("--configuration", action="store_true", help="include parameters, config files")
+    p.add_argument("--format", default="provn", help="output format (default provn)")
+    p.set_defaults(func=cmd_lineage)
+
     p = sub.add_parser("serve", parents=[common], help="run the web server")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port (default 5000)")
@@ -324,6 +336,31 @@ def cmd_export(args: argparse.Namespace) -> int:
             export(store, fmt, sys.stdout.buffer, graph=graph, exclude=catalogue.graph)
             sys.stdout.flush()
     return 0
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from provld.export import serialize
+    from provld.lineage import parse_options, walk
+
+    fmt = formats.lookup(args.format)
+    if not fmt.writable or fmt.kind not in ("rdf", "prov"):
+        raise InputError(f"--format: {fmt.label} is not a format provenance is given in")
+    params = [("ID", i) for i in args.ids] + [
+        ("DIRECTION", args.direction),
+        ("DEPTH", args.depth),
+        ("MODEL", args.model),
+        ("AGENT", str(args.agent).lower()),
+        ("MEMBERS", str(args.members).lower()),
+        ("DESCRIPTIONS", args.descriptions),
+        ("CONFIGURATION", str(args.configuration).lower()),
+    ]
+    options = parse_options(params)
+    store, catalogue = _open(args)
+    with store:
+        lineage = walk(store, options, base=catalogue.base)
+        sys.stdout.buffer.write(serialize(lineage, fmt))
+        sys.stdout.flush()
+    return 0 if lineage.nodes else 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

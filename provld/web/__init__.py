@@ -44,7 +44,16 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     atexit.register(store.close)
     atexit.register(runner.close)
 
-    from provld.web import documents, meta, problems, resources, sparql, validation, void
+    from provld.web import (
+        documents,
+        meta,
+        problems,
+        provsap,
+        resources,
+        sparql,
+        validation,
+        void,
+    )
 
     problems.register(app)
     app.register_blueprint(meta.blueprint)
@@ -53,4 +62,5 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(validation.blueprint)
     app.register_blueprint(void.blueprint)
+    app.register_blueprint(provsap.blueprint)
     return app
