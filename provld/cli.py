@@ -213,20 +213,17 @@ def cmd_load(args: argparse.Namespace) -> int:
                     took = time.perf_counter() - began
                     print(f"  {stored.triples:,} triples in {took:.1f} s", file=sys.stderr)
                 print(stored.graph.value)
-            except ValidationError as exc:
-                invalid += 1
-                message = str(exc)
-                if not message.startswith(name):
-                    message = f"{name}: {message}"
-                print(f"provld: error: {message} (nothing stored)", file=sys.stderr)
-                if exc.report is not None:
-                    sys.stderr.write(exc.report.text())
             except ProvldError as exc:
-                failures += 1
                 message = str(exc)
                 if not message.startswith(name):
                     message = f"{name}: {message}"
                 print(f"provld: error: {message} (nothing stored)", file=sys.stderr)
+                if isinstance(exc, ValidationError):
+                    invalid += 1
+                    if exc.report is not None:
+                        sys.stderr.write(exc.report.text())
+                else:
+                    failures += 1
     return 2 if failures else 1 if invalid else 0
 
 

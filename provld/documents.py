@@ -66,8 +66,10 @@ class StoredDocument:
 
 
 def _now() -> Literal:
-    return Literal(datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                   datatype=XSD_DATETIME)
+    return Literal(
+        datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        datatype=XSD_DATETIME,
+    )
 
 
 class Catalogue:
@@ -136,9 +138,10 @@ class Catalogue:
         if graph is None:
             graph, key = iris.new_document(self.base)
         else:
-            key = iris.document_key(self.base, graph) or hashlib.sha256(
-                graph.value.encode()
-            ).hexdigest()[:32]
+            key = (
+                iris.document_key(self.base, graph)
+                or hashlib.sha256(graph.value.encode()).hexdigest()[:32]
+            )
             if graph == self.graph:
                 raise InputError(f"{graph.value} is the catalogue graph; choose another name")
             if self.store.has_graph(graph):
@@ -167,7 +170,14 @@ class Catalogue:
                 )
             record.extend(validation_quads(report, graph, self.graph, self.base, started=began))
 
-        if native_load_possible(data, fmt, source) and self.store.bulk_allowed(len(data) // 60):
+        # The catalogue entry, built when it is written: by then the content is counted
+        # and the validation run recorded (both generators read their inputs lazily).
+        entry = itertools.chain(
+            self._entry(graph, activity, started, fmt, stats, len(data), digest, source, user),
+            record,
+        )
+        # size first: the RDF/XML entity check runs once, on the path that is taken
+        if self.store.bulk_allowed(len(data) // 60) and native_load_possible(data, fmt, source):
             # Big RDF files go to the store's own loader, unparsed in Python.
             self.store.update(_journal(self.graph, graph))
             try:
@@ -176,25 +186,23 @@ class Catalogue:
                 self.store.update(named_query("complete-plain", "ru").replace("?graph", str(graph)))
                 stats["quads"] = stats["records"] = self._count(graph)
                 check(_stored(self.store, graph))  # in place, behind the journal
-                self._commit(graph, itertools.chain(self._entry(
-                    graph, activity, started, fmt, stats, len(data), digest, source, user
-                ), record))
+                self._commit(graph, entry)
             except Exception as exc:
                 self._discard(graph)
                 raise translate(exc, source=source) from None
             return StoredDocument(
-                graph, fmt.media_type, stats["quads"], stats["quads"], len(data), digest,
-                source, started.value,
+                graph,
+                fmt.media_type,
+                stats["quads"],
+                stats["quads"],
+                len(data),
+                digest,
+                source,
+                started.value,
             )
         quads = document_quads(data, fmt, graph, source=source, local_base=base, stats=stats)
         first = list(itertools.islice(quads, 1))  # fail on unreadable input before writing
         quads = itertools.chain(first, quads)
-
-        def entry() -> Iterator[Quad]:
-            yield from self._entry(
-                graph, activity, started, fmt, stats, len(data), digest, source, user
-            )
-            yield from record
 
         # PROV records give about four quads each; RDF about one triple per 60 bytes.
         estimated = stats["records"] * 4 if "records" in stats else len(data) // 60
@@ -208,7 +216,7 @@ class Catalogue:
                     scratch.extend(quads)
                     check(scratch)
                     quads = iter(scratch.quads_for_pattern(None, None, None, graph))
-                self.store.add_graph(graph, itertools.chain(quads, _lazy(entry)), size=0)
+                self.store.add_graph(graph, itertools.chain(quads, entry), size=0)
         except ProvldError:
             self._discard(graph)
             raise
@@ -216,18 +224,24 @@ class Catalogue:
             self._discard(graph)
             raise translate(exc, source=source) from None
         return StoredDocument(
-            graph, fmt.media_type, stats.get("quads", 0), stats.get("records", 0), len(data),
-            digest, source, started.value,
+            graph,
+            fmt.media_type,
+            stats.get("quads", 0),
+            stats.get("records", 0),
+            len(data),
+            digest,
+            source,
+            started.value,
         )
 
     def _bulk_load(
-        self, graph: NamedNode, quads: Iterator[Quad], entry: object, check: object
+        self, graph: NamedNode, quads: Iterator[Quad], entry: Iterator[Quad], check: object
     ) -> None:
         # Journal first: a crash from here on leaves an entry marked loading.
         self.store.update(_journal(self.graph, graph))
         self.store.add_graph(graph, quads)
         check(_stored(self.store, graph))  # type: ignore[operator]
-        self._commit(graph, entry())  # type: ignore[operator]
+        self._commit(graph, entry)
 
     def _commit(self, graph: NamedNode, entry: Iterator[Quad]) -> None:
         """Replace a journal entry by the document's catalogue entry, in one update."""
@@ -262,7 +276,11 @@ class Catalogue:
         digest = hashlib.sha256(data).hexdigest()
         quads = list(
             document_quads(
-                data, fmt, graph, source=source, local_base=iris.local_base(self.base, key),
+                data,
+                fmt,
+                graph,
+                source=source,
+                local_base=iris.local_base(self.base, key),
                 stats=stats,
             )
         )
@@ -277,8 +295,14 @@ class Catalogue:
             f"INSERT DATA {{ GRAPH {graph} {{\n{content}\n}}\n GRAPH {self.graph} {{\n{meta}\n}} }}"
         )
         return StoredDocument(
-            graph, fmt.media_type, stats.get("quads", 0), stats.get("records", 0), len(data),
-            digest, source, started.value,
+            graph,
+            fmt.media_type,
+            stats.get("quads", 0),
+            stats.get("records", 0),
+            len(data),
+            digest,
+            source,
+            started.value,
         )
 
     def remove(self, graph: NamedNode) -> None:
@@ -289,7 +313,7 @@ class Catalogue:
     def recover(self) -> list[NamedNode]:
         """Remove the traces of loads that a crash cut short; return their graphs."""
         result = self.store.query(
-            "SELECT ?c ?status ?g WHERE { GRAPH ?c { ?g ?status \"loading\" } }",
+            'SELECT ?c ?status ?g WHERE { GRAPH ?c { ?g ?status "loading" } }',
             bindings={"c": self.graph, "status": _STATUS},
         )
         assert isinstance(result, QuerySolutions)
@@ -355,20 +379,13 @@ class Catalogue:
 
 
 def _journal(catalogue: NamedNode, graph: NamedNode) -> str:
-    return (
-        f"INSERT DATA {{ GRAPH {catalogue} {{ {graph} {_STATUS} \"loading\" ; a {_DOCUMENT} }} }}"
-    )
+    return f'INSERT DATA {{ GRAPH {catalogue} {{ {graph} {_STATUS} "loading" ; a {_DOCUMENT} }} }}'
 
 
 def _stored(store: Backend, graph: NamedNode) -> object:
     from provld.validate import StoredGraph
 
     return StoredGraph(store, graph)
-
-
-def _lazy(make: object) -> Iterator[Quad]:
-    """Delay building the catalogue entry until the content has been counted."""
-    yield from make()  # type: ignore[operator]
 
 
 def _user() -> str:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
 from provld.documents import Catalogue
 from provld.store import open_store
@@ -43,6 +48,38 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve_demo(store: Path) -> Iterator[str]:
+    """``provld serve --demo`` in a subprocess on a free loopback port; yields its URL.
+
+    The server's log goes to a file next to the store: an unread pipe would fill up and
+    stall the server once enough requests have been logged.
+    """
+    port = free_port()
+    log = (store.parent / "serve.log").open("wb")
+    command = [sys.executable, "-m", "provld.cli", "serve", "--demo", "--port", str(port)]
+    proc = subprocess.Popen([*command, "--store", str(store)], stdout=log, stderr=log)
+    url = f"http://localhost:{port}"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(url + "/health", timeout=2)
+                break
+            except requests.ConnectionError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+        else:
+            raise AssertionError("provld serve did not answer")
+        if proc.poll() is not None:
+            raise AssertionError((store.parent / "serve.log").read_text()[-2000:])
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
 
 
 def snapshot(store: Backend) -> set[tuple[str, str, str, str]]:

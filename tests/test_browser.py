@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from .conftest import free_port
+from .conftest import serve_demo
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -32,33 +29,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    store = tmp_path_factory.mktemp("browser") / "store"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "provld.cli",
-            "serve",
-            "--demo",
-            "--port",
-            str(port),
-            "--store",
-            str(store),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://localhost:{port}"
-    for _ in range(200):
-        try:
-            requests.get(url + "/health", timeout=2)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve_demo(tmp_path_factory.mktemp("browser") / "store") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import requests
 
-from .conftest import free_port
+from .conftest import serve_demo
 
 
 def test_serve_demo_answers_pages_and_data(tmp_path: Path) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "provld.cli",
-            "serve",
-            "--demo",
-            "--port",
-            str(port),
-            "--store",
-            str(tmp_path / "store"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                home = requests.get(url + "/", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(proc.stderr.read().decode() if proc.stderr else "no server")
+    with serve_demo(tmp_path / "store") as url:
+        home = requests.get(url + "/", timeout=10)
         assert home.status_code == 200 and "documents" in home.text
         assert "cta-pipeline.json" in home.text
         rows = requests.get(
@@ -58,9 +31,6 @@ def test_serve_demo_answers_pages_and_data(tmp_path: Path) -> None:
             timeout=10,
         )
         assert ttl.headers["Content-Type"].startswith("text/turtle")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_serve_demo_twice_loads_the_demo_once(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -166,8 +168,18 @@ def test_a_graph_name_is_not_reused(catalogue: Catalogue) -> None:
 
 
 def test_a_second_process_gets_a_clear_error(store: Backend, tmp_path: Path) -> None:
+    location = str(tmp_path / "store")
     with pytest.raises(StoreError, match="another process"):
-        open_store(str(tmp_path / "store"))
+        open_store(location)  # a second opening in this process
+    # and a second process: the command says so in one line, no traceback
+    proc = subprocess.run(
+        [sys.executable, "-m", "provld.cli", "documents", "--store", location],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "another process" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_rdfxml_namespace_entities_are_kept(catalogue: Catalogue) -> None:

@@ -11,13 +11,12 @@ import hmac
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import NamedNode
 
 from provld import formats
 from provld.errors import FormatError, InputError, NotFoundError, ProvldError
-from provld.web import context
+from provld.web import context, resources
 from provld.web.problems import Unauthorized, Unsupported
-from provld.web.respond import negotiated, pick_format
 
 blueprint = Blueprint("documents", __name__)
 
@@ -107,14 +106,9 @@ def submit() -> Response:
 
 @blueprint.get("/documents/<path:key>")
 def read(key: str) -> Response:
-    graph = _graph(key)
-    context.catalogue().require(graph)
-    store = context.store()
-    triples = [Triple(q.subject, q.predicate, q.object) for q in store.graph_quads(graph)]
-    fmt = pick_format()
-    if fmt.name == "html":
-        fmt = formats.lookup("turtle") if request.args.get("format") is None else fmt
-    return negotiated(triples, fmt, html=lambda: "")
+    """The stored document: the same negotiated answer as ``/graph/<key>`` (an HTML page
+    for browsers, where this used to send an empty one)."""
+    return resources.document(key)
 
 
 @blueprint.put("/documents/<path:key>")

@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import quote, urlencode
 
-import pyoxigraph
 from flask import render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from provld.describe import label
-from provld.resources import data_file
+from provld.describe import label, ontology
 from provld.store.base import Backend
-from provld.vocab import RDF_TYPE
+from provld.vocab import RDF_TYPE, RDFS_LABEL
 
 _PREFIXES = {
     "http://www.w3.org/ns/prov#": "prov",
@@ -64,17 +62,9 @@ class Qualified:
 
 @cache
 def _vocabulary_labels() -> dict[str, str]:
-    """rdfs:label of every term of the ontology, PROV-O's included where we ship them."""
-    store = pyoxigraph.Store()
-    for name in ("provdm.ttl", "vocabularies.ttl"):
-        try:
-            store.load(data_file("ontology", name).read_bytes(), pyoxigraph.RdfFormat.TURTLE)
-        except Exception:  # noqa: BLE001 - labels are a nicety; pages work without them
-            continue
+    """rdfs:label of every term of the ontology and its vocabularies."""
     out: dict[str, str] = {}
-    for q in store.quads_for_pattern(
-        None, NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), None
-    ):
+    for q in ontology().quads_for_pattern(None, RDFS_LABEL, None):
         if isinstance(q.subject, NamedNode) and isinstance(q.object, Literal):
             out.setdefault(q.subject.value, q.object.value)
     return out

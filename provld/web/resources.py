@@ -27,11 +27,16 @@ def _documents_with(resource: NamedNode) -> list[NamedNode]:
 
 
 def _serve(
-    resource: NamedNode, extension: str | None = None, params: dict[str, str] | None = None
+    resource: NamedNode,
+    extension: str | None = None,
+    params: dict[str, str] | None = None,
+    triples: list[Triple] | None = None,
 ) -> Response:
+    """The negotiated description of ``resource`` (``triples`` when already looked up)."""
     fmt = pick_format(extension)
     store = context.store()
-    triples = describe.describe(store, resource)
+    if triples is None:
+        triples = describe.describe(store, resource)
     if not triples:
         return not_found(fmt, f"nothing is known about {resource.value}")
     documents = _documents_with(resource)
@@ -73,20 +78,22 @@ def not_found(fmt: formats.Format, detail: str) -> Response:
     raise NotFoundError(detail)
 
 
-def _with_extension(iri: str) -> tuple[NamedNode, str | None]:
+def _with_extension(iri: str) -> tuple[NamedNode, str | None, list[Triple] | None]:
     """The IRI asked for, or its stem when the path ends in a format's extension and the
-    full IRI names nothing (``/id/run42.ttl`` is ``/id/run42`` in Turtle)."""
+    full IRI names nothing (``/id/run42.ttl`` is ``/id/run42`` in Turtle); with the
+    description of the full IRI when it had to be looked up."""
     resource = _iri(iri)
     suffix = PurePosixPath(iri).suffix.lstrip(".")
     if not suffix or request.args.get("format"):
-        return resource, None
+        return resource, None, None
     try:
         fmt = formats.lookup(suffix)
     except InputError:
-        return resource, None
-    if describe.describe(context.store(), resource):
-        return resource, None
-    return _iri(iri[: -len(suffix) - 1]), fmt.name
+        return resource, None, None
+    triples = describe.describe(context.store(), resource)
+    if triples:
+        return resource, None, triples
+    return _iri(iri[: -len(suffix) - 1]), fmt.name, None
 
 
 def _iri(text: str) -> NamedNode:
@@ -98,8 +105,8 @@ def _iri(text: str) -> NamedNode:
 
 @blueprint.get("/id/<path:rest>")
 def thing(rest: str) -> Response:
-    resource, extension = _with_extension(context.settings().base_uri + "id/" + rest)
-    return _serve(resource, extension)
+    resource, extension, triples = _with_extension(context.settings().base_uri + "id/" + rest)
+    return _serve(resource, extension, triples=triples)
 
 
 @blueprint.get("/resource")

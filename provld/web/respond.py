@@ -39,14 +39,11 @@ OFFERED = [
 ]
 
 
-def offers() -> list[tuple[str, Format]]:
-    """(media type, format) pairs offered, aliases included (application/json)."""
-    out = []
-    for name in OFFERED:
-        fmt = formats.lookup(name)
-        for media in fmt.media_types:
-            out.append((media, fmt))
-    return out
+#: (media type, format) pairs offered, aliases included (application/json).
+OFFERS: list[tuple[str, Format]] = [
+    (media, fmt) for fmt in map(formats.lookup, OFFERED) for media in fmt.media_types
+]
+_BY_MEDIA = dict(OFFERS)
 
 
 def pick_format(extension: str | None = None) -> Format:
@@ -62,12 +59,11 @@ def pick_format(extension: str | None = None) -> Format:
         return fmt
     if extension:
         return formats.lookup(extension)
-    pairs = offers()
-    chosen = choose(request.headers.get("Accept"), [m for m, _ in pairs])
+    chosen = choose(request.headers.get("Accept"), [m for m, _ in OFFERS])
     if chosen is None:
         raise NotAcceptable(available())
     g.provld_media = chosen  # answer application/json to a client that asked for it
-    return dict(pairs)[chosen]
+    return _BY_MEDIA[chosen]
 
 
 def available() -> list[str]:

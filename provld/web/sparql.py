@@ -30,6 +30,7 @@ from pyoxigraph import (
 from provld import formats
 from provld.errors import FormatError, InputError, QueryError, StoreError
 from provld.export import serialize
+from provld.query import RESULT_FORMATS
 from provld.resources import list_files, named_query
 from provld.sparql_guard import check_services
 from provld.store.base import QueryResult
@@ -48,7 +49,8 @@ RESULTS = [
     ("text/csv", QueryResultsFormat.CSV),
     ("text/tab-separated-values", QueryResultsFormat.TSV),
 ]
-_RESULT_NAMES = {"json": 0, "xml": 2, "csv": 4, "tsv": 5}
+#: format=json|xml|csv|tsv → (media type, result format), from the one table of provld.query.
+_RESULT_NAMES = {name: (fmt.media_type, fmt) for name, fmt in RESULT_FORMATS.items()}
 GRAPH_TYPES = [name for name in OFFERED if name != "html"]
 #: ``format=xml`` on a CONSTRUCT means RDF/XML to SPARQL clients (SPARQLWrapper sends it),
 #: not the registry's PROV-XML.
@@ -211,7 +213,7 @@ def _result_format(specs: list[str]) -> tuple[str, QueryResultsFormat]:
     for spec in specs:
         key = spec.strip().lower()
         if key in _RESULT_NAMES:
-            return RESULTS[_RESULT_NAMES[key]]
+            return _RESULT_NAMES[key]
         if key in by_media:
             return key, by_media[key]
     raise InputError(f"format: {specs[0]!r} is not a result format (json, xml, csv, tsv)")
