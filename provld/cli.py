@@ -131,17 +131,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("lineage", parents=[common], help="the provenance of an entity or activity")
-    p.add_argument("ids", nargs="+", metavar="ID", help="IRI, prefixed name or product identifier")
-    p.add_argument("--direction", default="back", help="back (where it came from) or forth")
-    p.add_argument("--depth", default="all", help="number of relation hops, or all")
+    walk = argparse.ArgumentParser(add_help=False)
+    walk.add_argument("ids", nargs="+", metavar="ID", help="IRI, prefixed name or product id")
+    walk.add_argument("--direction", default="back", help="back (where it came from) or forth")
+    walk.add_argument("--depth", default="all", help="number of relation hops, or all")
+    walk.add_argument("--agent", action="store_true", help="follow agents' other work")
+    walk.add_argument("--members", action="store_true", help="follow collection members")
+    walk.add_argument("--configuration", action="store_true", help="add parameters, config files")
+
+    p = sub.add_parser(
+        "lineage", parents=[common, walk], help="the provenance of an entity or activity"
+    )
     p.add_argument("--model", default="ivoa", help="ivoa (ProvDM terms) or w3c (plain PROV)")
-    p.add_argument("--agent", action="store_true", help="follow agents' other responsibilities")
-    p.add_argument("--members", action="store_true", help="follow collection members")
     p.add_argument("--descriptions", default="0", help="0 none, 1 activity, 2 all descriptions")
-    p.add_argument("--configuration", action="store_true", help="include parameters, config files")
     p.add_argument("--format", default="provn", help="output format (default provn)")
     p.set_defaults(func=cmd_lineage)
+
+    p = sub.add_parser("graph", parents=[common, walk], help="draw a provenance graph")
+    p.add_argument("--descriptions", default="1", help="0 none, 1 activity (default), 2 all")
+    p.add_argument("--format", help="svg, png or dot (default: from -o, else svg)")
+    p.add_argument("--limit", type=int, default=40, help="nodes drawn before folding (40)")
+    p.add_argument("-o", "--output", help="file to write (default: stdout)")
+    p.set_defaults(func=cmd_graph)
 
     p = sub.add_parser("serve", parents=[common], help="run the web server")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -337,27 +348,68 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_lineage(args: argparse.Namespace) -> int:
     from provld.export import serialize
-    from provld.lineage import parse_options, walk
+    from provld.lineage import walk
 
     fmt = formats.lookup(args.format)
     if not fmt.writable or fmt.kind not in ("rdf", "prov"):
         raise InputError(f"--format: {fmt.label} is not a format provenance is given in")
+    store, catalogue = _open(args)
+    with store:
+        lineage = walk(store, _walk_options(args), base=catalogue.base)
+        sys.stdout.buffer.write(serialize(lineage, fmt))
+        sys.stdout.flush()
+    return 0 if lineage.nodes else 1
+
+
+def _walk_options(args: argparse.Namespace) -> Any:
+    from provld.lineage import parse_options
+
     params = [("ID", i) for i in args.ids] + [
         ("DIRECTION", args.direction),
         ("DEPTH", args.depth),
-        ("MODEL", args.model),
+        ("MODEL", getattr(args, "model", "ivoa")),
         ("AGENT", str(args.agent).lower()),
         ("MEMBERS", str(args.members).lower()),
         ("DESCRIPTIONS", args.descriptions),
         ("CONFIGURATION", str(args.configuration).lower()),
     ]
-    options = parse_options(params)
+    return parse_options(params)
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from provld.lineage import walk
+    from provld.picture import draw
+
+    if args.format:
+        fmt = args.format.lower()
+    elif args.output:
+        fmt = formats.guess(path=args.output).name
+    else:
+        fmt = "svg"
+    if fmt not in ("svg", "png", "dot"):
+        raise InputError(f"--format: pictures are svg, png or dot, not {fmt}")
+    if fmt == "png" and not args.output and sys.stdout.isatty():
+        raise InputError("a PNG picture is not for a terminal: give -o FILE.png")
+    if args.limit < 1:
+        raise InputError(f"--limit: {args.limit} is not a number of nodes")
     store, catalogue = _open(args)
     with store:
-        lineage = walk(store, options, base=catalogue.base)
-        sys.stdout.buffer.write(serialize(lineage, fmt))
+        lineage = walk(store, _walk_options(args), base=catalogue.base)
+    if not lineage.nodes:
+        print("provld: nothing found for " + " ".join(args.ids), file=sys.stderr)
+        return 1
+    notes = ["the walk stopped at the depth limit"] if lineage.capped else []
+    picture = draw(lineage, fmt, starts=lineage.starts, limit=args.limit, notes=notes)
+    if args.output:
+        try:
+            with open(args.output, "wb") as out:
+                out.write(picture)
+        except OSError as exc:
+            raise InputError(f"{args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.buffer.write(picture)
         sys.stdout.flush()
-    return 0 if lineage.nodes else 1
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -33,7 +33,9 @@ def describe(store: Backend, resource: NamedNode) -> list[Triple]:
             named_query("describe"), substitutions={Variable("resource"): resource}
         )
         triples = list(found)  # type: ignore[arg-type]
-    return triples
+    # A CONSTRUCT gives the resource's own triple again with each triple of its blank
+    # node: once is enough.
+    return list(dict.fromkeys(triples))
 
 
 @cache

@@ -102,6 +102,10 @@ class StoreError(ProvldError):
         self.store = store
 
 
+class DrawingError(ProvldError):
+    """graphviz is missing, or could not draw a picture."""
+
+
 def translate(exc: BaseException, *, source: str | None = None) -> ProvldError:
     """Turn an exception of a library provld uses into a :class:`ProvldError`.
 

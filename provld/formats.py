@@ -130,6 +130,8 @@ FORMATS: tuple[Format, ...] = (
         "html", "HTML", ("text/html", "application/xhtml+xml"), ("html", "htm"), "html", False, True
     ),
     Format("svg", "SVG graph", ("image/svg+xml",), ("svg",), "image", False, True),
+    Format("png", "PNG graph", ("image/png",), ("png",), "image", False, True),
+    Format("dot", "Graphviz DOT", ("text/vnd.graphviz",), ("gv", "dot"), "image", False, True),
 )
 
 _BY_NAME = {f.name: f for f in FORMATS}

@@ -474,3 +474,18 @@ __all__ = [
     "resolve_id",
     "walk",
 ]
+
+
+def neighbourhood(store: Backend, resource: NamedNode, *, base: str = iris.DEFAULT_BASE) -> Lineage:
+    """What is one hop from ``resource`` either way (its activity descriptions and, for an
+    agent, its other work included): the picture on a resource's page."""
+    back = walk(store, LineageOptions((resource,), depth=1, descriptions=1), base=base)
+    forth = walk(
+        store,
+        LineageOptions((resource,), Direction.FORTH, depth=1, descriptions=1),
+        base=base,
+    )
+    back.nodes = {**forth.nodes, **back.nodes}
+    back.triples = list(dict.fromkeys([*back.triples, *forth.triples]))
+    back.truncated = back.truncated or forth.truncated
+    return back

@@ -52,12 +52,14 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         resources,
         sparql,
         validation,
+        views,
         void,
     )
 
     problems.register(app)
     app.register_blueprint(meta.blueprint)
     app.register_blueprint(resources.blueprint)
+    app.register_blueprint(views.blueprint)
     app.register_blueprint(documents.blueprint)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(validation.blueprint)

@@ -30,6 +30,9 @@ _PREFIXES = {
 }
 
 
+#: Resources of these types get a picture of their neighbourhood and links to the views.
+_PROV_ELEMENTS = {"http://www.w3.org/ns/prov#" + c for c in ("Entity", "Activity", "Agent")}
+
 _FORMAT_LINKS = [
     ("turtle", "Turtle"),
     ("jsonld", "JSON-LD"),
@@ -178,9 +181,22 @@ def resource_page(
         (label_, f"{request.path}?{urlencode({**args, 'format': fmt_name})}")
         for fmt_name, label_ in _FORMAT_LINKS
     ]
+    picture = view_links = None
+    if {t.iri for t in types} & _PROV_ELEMENTS:  # its neighbourhood and views
+        picture = f"{request.path}?{urlencode({**args, 'format': 'svg'})}"
+        scope = urlencode({"id": resource.value})
+        view_links = [
+            ("Workflow", f"/views/workflow?{scope}"),
+            ("Data flow", f"/views/dataflow?{scope}"),
+            ("Credits", f"/views/credits?{scope}"),
+            ("What came from it", f"/views/dataflow?{scope}&direction=forth"),
+            ("Whole lineage (picture)", f"/provsap?ID={quote(resource.value)}&RESPONSEFORMAT=SVG"),
+        ]
     return render_template(
         "resource.html",
         title=name,
+        picture=picture,
+        views=view_links,
         iri=resource.value,
         types=types,
         rows=sorted(rows.values(), key=lambda r: r.name),

@@ -22,6 +22,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from provld.errors import (
+    DrawingError,
     NotFoundError,
     ProvldError,
     StoreError,
@@ -37,6 +38,7 @@ STATUS: list[tuple[type[ProvldError], int]] = [
     (TooLargeError, 413),
     (ValidationError, 422),
     (StoreError, 503),
+    (DrawingError, 503),
     (ProvldError, 400),
 ]
 TITLES = {

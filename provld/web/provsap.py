@@ -2,8 +2,8 @@
 
 Parameter names in any case: ``ID`` (repeatable), ``DEPTH``, ``DIRECTION``, ``MODEL``,
 ``AGENT``, ``MEMBERS``, ``DESCRIPTIONS``, ``CONFIGURATION``, ``RESPONSEFORMAT``
-(PROV-JSON by default, PROV-XML, PROV-N, any RDF format). An unknown parameter or a bad
-value is a 400 saying which and why.
+(PROV-JSON by default, PROV-XML, PROV-N, any RDF format, or a picture: SVG, PNG, DOT).
+An unknown parameter or a bad value is a 400 saying which and why.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from provld import formats
 from provld.errors import FormatError, InputError
 from provld.export import serialize
 from provld.lineage import parse_options, walk
+from provld.picture import draw
 from provld.web import context
+from provld.web.pages import href
 
 blueprint = Blueprint("provsap", __name__)
 
@@ -29,7 +31,7 @@ def _response_format(value: str | None) -> formats.Format:
         fmt = formats.lookup(_ALIASES.get(value.strip().upper(), value))
     except FormatError as exc:
         raise InputError(f"RESPONSEFORMAT: {exc}") from None
-    if not fmt.writable or fmt.kind not in ("rdf", "prov"):
+    if not fmt.writable or fmt.kind not in ("rdf", "prov", "image"):
         raise InputError(f"RESPONSEFORMAT: {fmt.label} is not a format provenance is given in")
     return fmt
 
@@ -42,7 +44,15 @@ def provsap() -> Response:
     options = parse_options(pairs, extra=["RESPONSEFORMAT"])
     settings = context.settings()
     lineage = walk(context.store(), options, base=settings.base_uri)
-    response = Response(serialize(lineage, fmt), mimetype=fmt.media_type)
+    if fmt.kind == "image":
+        notes = ["the walk stopped at the maximum depth"] if lineage.capped else []
+        base = settings.base_uri
+        body = draw(
+            lineage, fmt.name, starts=lineage.starts, link=lambda i: href(i, base), notes=notes
+        )
+    else:
+        body = serialize(lineage, fmt)
+    response = Response(body, mimetype=fmt.media_type)
     if lineage.truncated:
         response.headers["X-Provld-Truncated"] = "depth limit reached"
     if lineage.capped:

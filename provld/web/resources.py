@@ -10,8 +10,10 @@ from pyoxigraph import NamedNode, Triple
 
 from provld import describe, formats
 from provld.errors import InputError, NotFoundError
+from provld.lineage import neighbourhood
+from provld.picture import draw
 from provld.web import context
-from provld.web.pages import resource_page
+from provld.web.pages import href, resource_page
 from provld.web.respond import negotiated, pick_format
 
 blueprint = Blueprint("resources", __name__)
@@ -33,14 +35,19 @@ def _serve(
     triples: list[Triple] | None = None,
 ) -> Response:
     """The negotiated description of ``resource`` (``triples`` when already looked up)."""
-    fmt = pick_format(extension)
+    fmt = pick_format(extension, pictures=True)
     store = context.store()
     if triples is None:
         triples = describe.describe(store, resource)
     if not triples:
         return not_found(fmt, f"nothing is known about {resource.value}")
-    documents = _documents_with(resource)
     base = context.settings().base_uri
+
+    def picture(name: str) -> bytes:
+        around = neighbourhood(store, resource, base=base)
+        return draw(around, name, starts=[resource], link=lambda iri: href(iri, base))
+
+    documents = _documents_with(resource)
     links = [
         f"<{'/' + d.value[len(base) :] if d.value.startswith(base) else d.value}>; "
         'rel="http://www.w3.org/ns/prov#has_provenance"'
@@ -59,6 +66,7 @@ def _serve(
         ),
         params=params,
         links=links,
+        picture=picture,
     )
 
 
@@ -128,16 +136,16 @@ def document(rest: str) -> Response:
             graph, extension = stem, formats.lookup(suffix).name
         else:
             raise NotFoundError(f"no document {graph.value}")
-    fmt = pick_format(extension)
+    fmt = pick_format(extension, pictures=True)
     store = context.store()
     triples = [Triple(q.subject, q.predicate, q.object) for q in store.graph_quads(graph)]
     entry = describe.describe(store, graph)
+    base = catalogue.base
     return negotiated(
         triples,
         fmt,
-        html=lambda: resource_page(
-            store, graph, entry, [], base=catalogue.base, title=f"Document {rest}"
-        ),
+        html=lambda: resource_page(store, graph, entry, [], base=base, title=f"Document {rest}"),
+        picture=lambda name: draw(triples, name, link=lambda iri: href(iri, base)),
     )
 
 

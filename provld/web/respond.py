@@ -39,40 +39,50 @@ OFFERED = [
 ]
 
 
+#: Pictures of resources and documents, offered after the data formats.
+PICTURES = ["svg", "png"]
+
+
+def _offers(names: list[str]) -> list[tuple[str, Format]]:
+    return [(media, fmt) for fmt in map(formats.lookup, names) for media in fmt.media_types]
+
+
 #: (media type, format) pairs offered, aliases included (application/json).
-OFFERS: list[tuple[str, Format]] = [
-    (media, fmt) for fmt in map(formats.lookup, OFFERED) for media in fmt.media_types
-]
-_BY_MEDIA = dict(OFFERS)
+OFFERS: list[tuple[str, Format]] = _offers(OFFERED)
+_OFFERS_PICTURES = _offers(OFFERED + PICTURES)
+_BY_MEDIA = dict(_OFFERS_PICTURES)
 
 
-def pick_format(extension: str | None = None) -> Format:
-    """The format asked for: ``?format=``, then a path extension, then ``Accept``."""
+def pick_format(extension: str | None = None, *, pictures: bool = False) -> Format:
+    """The format asked for: ``?format=``, then a path extension, then ``Accept``; with
+    ``pictures``, SVG and PNG are offered too."""
+    names = OFFERED + PICTURES if pictures else OFFERED
     spec = request.args.get("format")
-    if spec:
+    if spec or extension:
         try:
-            fmt = formats.lookup(spec)
+            fmt = formats.lookup(spec or extension or "")
         except FormatError as exc:
             raise InputError(f"format: {exc}") from None
-        if fmt.name not in OFFERED:
-            raise NotAcceptable(available())
+        if fmt.name not in names:
+            raise NotAcceptable(available(pictures))
         return fmt
-    if extension:
-        return formats.lookup(extension)
-    chosen = choose(request.headers.get("Accept"), [m for m, _ in OFFERS])
+    offers = _OFFERS_PICTURES if pictures else OFFERS
+    chosen = choose(request.headers.get("Accept"), [m for m, _ in offers])
     if chosen is None:
-        raise NotAcceptable(available())
+        raise NotAcceptable(available(pictures))
     g.provld_media = chosen  # answer application/json to a client that asked for it
     return _BY_MEDIA[chosen]
 
 
-def available() -> list[str]:
-    return [formats.lookup(n).media_type for n in OFFERED]
+def available(pictures: bool = False) -> list[str]:
+    return [formats.lookup(n).media_type for n in OFFERED + (PICTURES if pictures else [])]
 
 
-def link_header(path: str, params: dict[str, str], extra: Iterable[str] = ()) -> str:
+def link_header(
+    path: str, params: dict[str, str], extra: Iterable[str] = (), pictures: bool = False
+) -> str:
     links = []
-    for name in OFFERED:
+    for name in OFFERED + (PICTURES if pictures else []):
         fmt = formats.lookup(name)
         query = urlencode({**params, "format": name})
         links.append(f'<{path}?{query}>; rel="alternate"; type="{fmt.media_type}"')
@@ -89,12 +99,19 @@ def negotiated(
     modified: datetime | None = None,
     links: Iterable[str] = (),
     status: int = 200,
+    picture: Callable[[str], bytes] | None = None,
 ) -> Response:
-    """The response for ``triples`` in ``fmt`` (``html`` renders the page)."""
+    """The response for ``triples`` in ``fmt`` (``html`` renders the page, ``picture``
+    draws it in a picture format)."""
     params = params or {}
     if fmt.name == "html":
         body = html().encode("utf-8")
         mimetype = "text/html"
+    elif fmt.kind == "image":
+        if picture is None:
+            raise NotAcceptable(available())
+        body = picture(fmt.name)
+        mimetype = fmt.media_type
     else:
         body = serialize(triples, fmt)
         asked = g.get("provld_media")
@@ -103,7 +120,7 @@ def negotiated(
     response.headers["Vary"] = "Accept"
     query = urlencode({**params, "format": fmt.name})
     response.headers["Content-Location"] = f"{request.path}?{query}"
-    response.headers["Link"] = link_header(request.path, params, links)
+    response.headers["Link"] = link_header(request.path, params, links, picture is not None)
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     if modified is not None:
         response.last_modified = modified
