@@ -91,3 +91,38 @@ def test_home_document_and_entity_pages(server: str, browser, tmp_path: Path) ->
 
     browser.find_element(By.LINK_TEXT, "Turtle").click()
     assert "@prefix" in browser.page_source or "prov" in browser.page_source
+
+
+def test_neighbourhood_picture_and_views(server: str, browser, tmp_path: Path) -> None:
+    """An entity page draws its neighbourhood (an SVG whose nodes are links) and leads to
+    the workflow view, whose table links back to the activities."""
+    from selenium.webdriver.common.by import By
+
+    shots = _shots(tmp_path)
+    browser.get(server + "/search?q=DL3 event list and IRFs, LST-3")
+    browser.find_elements(By.CSS_SELECTOR, "main li a")[0].click()
+    assert browser.find_element(By.TAG_NAME, "h1").text.endswith("LST-3 run 1000")
+    figure = browser.find_element(By.CSS_SELECTOR, "figure.neighbourhood object")
+    assert figure.size["height"] > 100, "the picture is drawn"
+    picture = requests.get(figure.get_attribute("data"), timeout=10)
+    assert picture.headers["Content-Type"].startswith("image/svg+xml")
+    assert "xlink:href=" in picture.text
+    entity_url = browser.current_url
+    height = browser.execute_script("return document.body.scrollHeight")
+    size = browser.get_window_size()
+    browser.set_window_size(size["width"], min(int(height) + 120, 4000))
+    assert browser.save_screenshot(str(shots / "product.png"))
+    browser.set_window_size(size["width"], size["height"])
+
+    browser.find_element(By.LINK_TEXT, "Workflow").click()
+    assert "/views/workflow" in browser.current_url
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.view tbody tr")
+    assert len(rows) == 5, "five steps from raw data to a DL3 product"
+    assert browser.save_screenshot(str(shots / "workflow.png"))
+    rows[0].find_element(By.CSS_SELECTOR, "th a").click()
+    assert "calibration of" in browser.find_element(By.TAG_NAME, "h1").text
+
+    browser.get(entity_url)
+    browser.find_element(By.LINK_TEXT, "Credits").click()
+    assert "Credits" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "analyst" in browser.find_element(By.TAG_NAME, "main").text

@@ -32,6 +32,11 @@ _PREFIXES = {
 
 #: Resources of these types get a picture of their neighbourhood and links to the views.
 _PROV_ELEMENTS = {"http://www.w3.org/ns/prov#" + c for c in ("Entity", "Activity", "Agent")}
+_DESCRIPTIONS = {
+    "http://www.ivoa.net/documents/ProvenanceDM/index.html#" + c
+    for c in ("ActivityDescription", "EntityDescription", "UsageDescription",
+              "GenerationDescription", "ParameterDescription", "ConfigFileDescription")
+}  # fmt: skip
 
 _FORMAT_LINKS = [
     ("turtle", "Turtle"),
@@ -182,7 +187,8 @@ def resource_page(
         for fmt_name, label_ in _FORMAT_LINKS
     ]
     picture = view_links = None
-    if {t.iri for t in types} & _PROV_ELEMENTS:  # its neighbourhood and views
+    kinds = {t.iri for t in types}
+    if kinds & _PROV_ELEMENTS and not kinds & _DESCRIPTIONS:  # its neighbourhood and views
         picture = f"{request.path}?{urlencode({**args, 'format': 'svg'})}"
         scope = urlencode({"id": resource.value})
         view_links = [
