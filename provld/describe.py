@@ -76,13 +76,12 @@ def labels_in(triples: list[Triple]) -> dict[str, str]:
     return out
 
 
-def counts(store: Backend) -> dict[str, int]:
-    """How many documents, entities, activities and agents are stored."""
-    result = store.query(named_query("counts"))
+def counts(store: Backend, catalogue: NamedNode) -> dict[str, int]:
+    """How many documents, entities, activities and agents are stored (in the documents,
+    not in the ``catalogue`` graph)."""
+    result = store.query(named_query("counts"), bindings={"catalogue": catalogue}, union=False)
     assert isinstance(result, QuerySolutions)
+    names = ("documents", "entities", "activities", "agents")
     for row in result:
-        return {
-            name: int(row[name].value)  # type: ignore[union-attr]
-            for name in ("documents", "entities", "activities", "agents")
-        }
-    return {}
+        return {name: int(row[name].value) for name in names}  # type: ignore[union-attr]
+    return dict.fromkeys(names, 0)  # an empty store: no group at all

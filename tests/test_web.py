@@ -331,3 +331,28 @@ def test_void_and_the_streamed_dump(client: FlaskClient, loaded: str) -> None:
     assert dump.status_code == 200 and dump.headers["Content-Encoding"] == "gzip"
     lines = gzip.decompress(dump.data).decode().splitlines()
     assert len(lines) > 700 and all(line.endswith(" .") for line in lines)
+
+
+def test_home_counts_what_the_documents_hold(tmp_path: Path) -> None:
+    """The catalogue's records of loads (activities, agents) are not counted."""
+    from provld.demo_data import load_demo
+    from provld.describe import counts
+
+    app = create_app({"PROVLD_STORE": str(tmp_path / "counted")})
+    try:
+        store, catalogue = app.extensions["provld.store"], app.extensions["provld.catalogue"]
+        assert counts(store, catalogue.graph) == dict.fromkeys(
+            ("documents", "entities", "activities", "agents"), 0
+        )
+        load_demo(catalogue)
+        assert counts(store, catalogue.graph) == {
+            "documents": 1,
+            "entities": 80,
+            "activities": 15,
+            "agents": 6,
+        }
+        page = app.test_client().get("/").get_data(as_text=True)
+        assert "15" in page and "activities" in page
+    finally:
+        app.extensions["provld.runner"].close()
+        app.extensions["provld.store"].close()

@@ -41,7 +41,10 @@ def home() -> str:
         for d in docs
     ]
     return render_template(
-        "home.html", title="provld", counts=describe.counts(context.store()), documents=rows
+        "home.html",
+        title="provld",
+        counts=describe.counts(context.store(), context.catalogue().graph),
+        documents=rows,
     )
 
 

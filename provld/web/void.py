@@ -70,7 +70,7 @@ def dump() -> Response:
 @blueprint.get("/.well-known/void")
 def void() -> Response:
     base = context.settings().base_uri
-    counts = describe.counts(context.store())
+    counts = describe.counts(context.store(), context.catalogue().graph)
     total = context.store().query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     triples = next(iter(total))["n"].value  # type: ignore[arg-type, call-overload, index]
     text = f"""
