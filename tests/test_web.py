@@ -124,7 +124,9 @@ def test_unknown_format_parameter_is_a_400(client: FlaskClient, loaded: str) -> 
 
 
 def test_406_lists_what_is_available(client: FlaskClient, loaded: str) -> None:
-    response = client.get(f"/resource?uri={ACTIVITY}", headers={"Accept": "application/pdf, image/gif"})
+    response = client.get(
+        f"/resource?uri={ACTIVITY}", headers={"Accept": "application/pdf, image/gif"}
+    )
     assert response.status_code == 406
     assert "text/turtle" in response.json["detail"]
 
