@@ -166,6 +166,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", parents=[common], help="remove stored documents")
     p.add_argument("graphs", nargs="+", metavar="GRAPH", help="IRIs of the documents")
     p.set_defaults(func=cmd_remove)
+
+    from provld.capture.shell import add_parser as add_capture_parser
+
+    add_capture_parser(sub)  # provld capture [--role-in ROLE=FILE]... -- COMMAND ARGS
     return parser
 
 

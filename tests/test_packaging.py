@@ -91,3 +91,20 @@ def test_the_domain_does_not_import_flask() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    """pyproject.toml names its packages one by one: a new one left out would be missing
+    from the wheel while the editable install still finds it."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(root).parts)
+        for p in (root / "provld").rglob("__init__.py")
+        if "__pycache__" not in p.parts
+    }
+    assert found <= listed, f"not in [tool.setuptools] packages: {sorted(found - listed)}"
