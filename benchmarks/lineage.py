@@ -14,7 +14,10 @@ document and times, ``--repeat`` times each (the median is printed, the store wa
   ``?x`` reached from the product by ``(wasGeneratedBy|wasDerivedFrom|used|...)*``;
 - ``ref triples``: the same query joined with ``?x ?p ?o``: the nodes and their triples,
   which is closer to what a walk returns (without agents, qualified relations or the
-  catalogue filter).
+  catalogue filter);
+- ``workflow``, ``dataflow``: the views of the product's lineage (:mod:`provld.views`:
+  the walk with every description and parameter, then the view's query); lines, triples;
+- ``svg picture``: the walk with activity descriptions drawn by graphviz (nodes, bytes).
 
 and prints the milliseconds, the nodes and triples returned, and the ratio to
 ``ref triples``. The walk makes one query per level, so its time follows the answer,
@@ -44,8 +47,10 @@ from pyoxigraph import NamedNode, Variable  # noqa: E402
 from provld import formats  # noqa: E402
 from provld.documents import Catalogue  # noqa: E402
 from provld.lineage import Direction, LineageOptions, walk  # noqa: E402
+from provld.picture import draw  # noqa: E402
 from provld.store import open_store  # noqa: E402
 from provld.store.oxigraph import OxigraphBackend  # noqa: E402
+from provld.views import run_view  # noqa: E402
 
 BASE = "http://localhost:5000/"
 PREFIXES = """PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -134,6 +139,17 @@ def measure(runs: int, per_document: int, repeat: int, workdir: Path) -> None:
 
         return run
 
+    def view(name: str) -> Callable[[], tuple[int, int]]:
+        def run() -> tuple[int, int]:
+            result = run_view(store, name, ids=[dl3], base=BASE)
+            return len(result.lines), len(result.triples)
+
+        return run
+
+    def picture() -> tuple[int, int]:
+        result = walk(store, LineageOptions(ids=(dl3,), descriptions=1), base=BASE)
+        return len(result.nodes), len(draw(result, "svg", starts=result.starts))
+
     cases = [
         ("back all", lineage(ids=(dl3,))),
         ("back 1", lineage(ids=(dl3,), depth=1)),
@@ -141,6 +157,9 @@ def measure(runs: int, per_document: int, repeat: int, workdir: Path) -> None:
         ("forth all", lineage(ids=(model,), direction=Direction.FORTH)),
         ("ref nodes", reference(REFERENCE_NODES, False)),
         ("ref triples", reference(REFERENCE_TRIPLES, True)),
+        ("workflow", view("workflow")),
+        ("dataflow", view("dataflow")),
+        ("svg picture", picture),
     ]
     results = {name: timed(action, repeat) for name, action in cases}
     ref = results["ref triples"][0]
