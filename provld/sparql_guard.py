@@ -78,3 +78,87 @@ def check_services(query: str, allowed: Sequence[str]) -> None:
             raise QueryError(
                 f"SERVICE <{iri}> is not an allowed federation partner (allowed: {names})"
             )
+
+
+def _masked(text: str) -> str:
+    """``text`` with every string, IRI and comment blanked out, at the same positions."""
+    return _TOKENS.sub(lambda m: " " * len(m.group(0)), text)
+
+
+_KEYWORD = re.compile(r"(?<![\w:?$.-])(USING|WITH|WHERE|DATA)(?![\w:-])", re.IGNORECASE)
+_PROLOGUE = re.compile(r"\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*", re.IGNORECASE)
+_MODIFY = re.compile(
+    r"(?:WITH\b|DELETE\b(?!\s*(?:DATA|WHERE)\b)|INSERT\b(?!\s*DATA\b))", re.IGNORECASE
+)
+
+
+def _top_level(masked: str) -> list[tuple[int, int]]:
+    """The spans of the operations of an update (split at ``;`` outside braces)."""
+    spans, depth, start = [], 0, 0
+    for i, char in enumerate(masked):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == ";" and depth == 0:
+            spans.append((start, i))
+            start = i + 1
+    spans.append((start, len(masked)))
+    return spans
+
+
+def _keywords_at_depth_0(masked: str, start: int, end: int) -> list[re.Match[str]]:
+    depth, found = 0, []
+    matches = {m.start(): m for m in _KEYWORD.finditer(masked, start, end)}
+    for i in range(start, end):
+        char = masked[i]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0 and i in matches:
+            found.append(matches[i])
+    return found
+
+
+def has_dataset_clause(update: str) -> bool:
+    """True when an update names its own dataset (``USING`` or ``WITH``).
+
+    >>> has_dataset_clause("WITH <g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    True
+    >>> has_dataset_clause('INSERT DATA { <a> <b> "USING" }')
+    False
+    """
+    masked = _masked(update)
+    return any(
+        m.group(1).upper() in ("USING", "WITH")
+        for start, end in _top_level(masked)
+        for m in _keywords_at_depth_0(masked, start, end)
+    )
+
+
+def with_dataset(update: str, using: Sequence[str], using_named: Sequence[str]) -> str:
+    """``update`` with the Protocol's ``using-graph-uri`` and ``using-named-graph-uri``
+    written into every operation that has a WHERE clause (INSERT/DELETE ... WHERE), as the
+    USING clauses they stand for.
+
+    >>> with_dataset("CLEAR ALL ; INSERT { ?s a <C> } WHERE { ?s ?p ?o }", ["http://g"], [])
+    'CLEAR ALL ; INSERT { ?s a <C> } USING <http://g> WHERE { ?s ?p ?o }'
+    """
+    if not using and not using_named:
+        return update
+    clause = "".join(f"USING <{g}> " for g in using)
+    clause += "".join(f"USING NAMED <{g}> " for g in using_named)
+    masked = _masked(update)
+    inserts: list[int] = []
+    for start, end in _top_level(masked):
+        body = _PROLOGUE.match(masked, start, end).end()  # type: ignore[union-attr]
+        if not _MODIFY.match(masked, body, end):
+            continue
+        found = _keywords_at_depth_0(masked, body, end)
+        where = [m.start() for m in found if m.group(1).upper() == "WHERE"]
+        if where:
+            inserts.append(where[0])
+    for at in reversed(inserts):
+        update = update[:at] + clause + update[at:]
+    return update

@@ -119,11 +119,11 @@ def test_service_description_and_query_page(client: FlaskClient) -> None:
     "method, kwargs, status",
     [
         ("get", {"query_string": {"update": "CLEAR ALL"}}, 400),
-        ("post", {"data": {"update": "CLEAR ALL"}}, 400),
+        ("post", {"data": {"update": "CLEAR ALL"}}, 401),
         (
             "post",
             {"data": "CLEAR ALL", "headers": {"Content-Type": "application/sparql-update"}},
-            400,
+            401,
         ),
         ("post", {"data": SELECT, "headers": {"Content-Type": "text/plain"}}, 415),
         ("get", {"query_string": [("query", SELECT), ("query", SELECT)]}, 400),
@@ -171,3 +171,91 @@ def test_the_store_is_unchanged_by_refused_updates(client: FlaskClient) -> None:
         "/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}
     ).json
     assert before == after
+
+
+# -- SPARQL Update, with a write token ------------------------------------------------------
+
+TOKEN = "s3cret-update-token"
+COUNT = "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"
+
+
+@pytest.fixture
+def writer(tmp_path: Path) -> Iterator[FlaskClient]:
+    app = create_app({"PROVLD_STORE": str(tmp_path / "w"), "PROVLD_TOKENS": f"ops:{TOKEN}"})
+    yield app.test_client()
+    app.extensions["provld.runner"].close()
+    app.extensions["provld.store"].close()
+
+
+def _update(client: FlaskClient, text: str, token: str | None = TOKEN, **params: str):
+    headers = {"Content-Type": "application/sparql-update"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return client.post("/sparql", data=text, headers=headers, query_string=params)
+
+
+def _count(client: FlaskClient) -> int:
+    return int(
+        client.get("/sparql", query_string={"query": COUNT}).json["results"]["bindings"][0]["n"][
+            "value"
+        ]
+    )
+
+
+def test_update_needs_a_valid_token(writer: FlaskClient) -> None:
+    insert = "INSERT DATA { GRAPH <http://ex.org/g> { <http://ex.org/s> <http://ex.org/p> 1 } }"
+    assert _update(writer, insert, token=None).status_code == 401
+    assert _update(writer, insert, token="wrong").status_code == 401
+    assert _count(writer) == 0
+    assert _update(writer, insert).status_code == 204
+    assert _count(writer) == 1
+    form = writer.post(
+        "/sparql",
+        data={"update": "CLEAR GRAPH <http://ex.org/g>"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert form.status_code == 204 and _count(writer) == 0
+
+
+def test_update_with_a_protocol_dataset(writer: FlaskClient) -> None:
+    setup = (
+        "INSERT DATA { GRAPH <http://ex.org/a> { <http://ex.org/x> a <http://ex.org/C> } "
+        "GRAPH <http://ex.org/b> { <http://ex.org/y> a <http://ex.org/C> } }"
+    )
+    assert _update(writer, setup).status_code == 204
+    copy = "INSERT { GRAPH <http://ex.org/out> { ?s a <http://ex.org/Seen> } } WHERE { ?s a ?c }"
+    assert _update(writer, copy, **{"using-graph-uri": "http://ex.org/a"}).status_code == 204
+    seen = writer.get(
+        "/sparql",
+        query_string={"query": "SELECT ?s { GRAPH <http://ex.org/out> { ?s ?p ?o } }"},
+    ).json["results"]["bindings"]
+    assert [b["s"]["value"] for b in seen] == ["http://ex.org/x"], "only graph a was the dataset"
+
+
+@pytest.mark.parametrize(
+    "text, params, word",
+    [
+        ("INSERT DATA { <a> <b> <c> ", {}, "malformed"),
+        (
+            "WITH <http://ex.org/a> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+            {"using-graph-uri": "http://ex.org/b"},
+            "USING or WITH",
+        ),
+        ("CLEAR ALL", {"default-graph-uri": "http://ex.org/a"}, "for queries"),
+        (
+            "INSERT { ?s ?p ?o } WHERE { SERVICE <http://169.254.169.254/> { ?s ?p ?o } }",
+            {},
+            "federation partner",
+        ),
+    ],
+    ids=["syntax", "dataset-twice", "query-dataset", "service"],
+)
+def test_bad_updates_are_refused_and_change_nothing(
+    writer: FlaskClient, text: str, params: dict, word: str
+) -> None:
+    _update(
+        writer, "INSERT DATA { GRAPH <http://ex.org/a> { <http://ex.org/s> <http://ex.org/p> 1 } }"
+    )
+    response = _update(writer, text, **params)
+    assert response.status_code == 400 and word in response.json["detail"]
+    assert _count(writer) == 1

@@ -8,10 +8,10 @@ uses. ``/sparql/`` in a request path becomes ``/sparql``. Each response is check
 status class (``hts:StatusCode2xx``...), its media type (``mf:expectedFormat``: a boolean
 result, a table, or RDF) and, where the manifest gives one, the boolean answer.
 
-The 14 update tests (``update_*``, ``bad_update_*``, ``bad_multiple_updates``) cannot pass
-as written: SPARQL Update is not on the public endpoint. They still run: every update
-request must be refused with a 4xx, and the queries that follow it must show that nothing
-changed; then they are marked xfail with that reason.
+The 14 update tests (``update_*``, ``bad_update_*``, ``bad_multiple_updates``) run twice:
+as published but with a write token (updates are taken only with one), where they must
+pass; and without the token, where every update must be refused with a 4xx and the
+queries that follow it must show that nothing changed.
 
 The Service Description manifest has no requests of its own; its three tests are those of
 the W3C validator (``kasei/sparql11-sdvalidator``): the endpoint dereferenced with no query
@@ -51,9 +51,7 @@ UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 STATUS_PREFIX = "http://www.w3.org/2011/http-statusCodes#StatusCode"
 
-UPDATE_REASON = (
-    "SPARQL Update is not on the public endpoint (token-protected update path not built yet)"
-)
+TOKEN = "protocol-tests-token"
 #: The media types a response of each ``mf:expectedFormat`` may have.
 EXPECTED_MEDIA = {
     "boolean": {"application/sparql-results+json", "application/sparql-results+xml"},
@@ -169,7 +167,7 @@ def protocol_tests() -> list[ProtocolTest]:
     return tests
 
 
-def _params() -> list[object]:
+def _params(updates_only: bool = False) -> list[object]:
     if not (PROTOCOL / "manifest.ttl").exists():
         return [
             pytest.param(
@@ -180,22 +178,27 @@ def _params() -> list[object]:
                 ),
             )
         ]
-    return [pytest.param(t, id=t.id) for t in protocol_tests()]
+    tests = [t for t in protocol_tests() if t.is_update or not updates_only]
+    return [pytest.param(t, id=t.id) for t in tests]
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app({"PROVLD_STORE": str(tmp_path / "store")})
+    app = create_app({"PROVLD_STORE": str(tmp_path / "store"), "PROVLD_TOKENS": TOKEN})
     yield app
+    app.extensions["provld.runner"].close()
     app.extensions["provld.store"].close()
 
 
-def replay(client: FlaskClient, request: Request) -> TestResponse:
+def replay(client: FlaskClient, request: Request, token: str | None = None) -> TestResponse:
     path = request.path
     assert path.startswith("/sparql/"), path
     # The manifest says to map its /sparql/ prefix onto the endpoint's own path.
     path = "/sparql" + path[len("/sparql/") :]
-    return client.open(path, method=request.method, headers=request.headers, data=request.body)
+    headers = dict(request.headers)
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return client.open(path, method=request.method, headers=headers, data=request.body)
 
 
 def parsed_results(response: TestResponse) -> QuerySolutions | QueryBoolean:
@@ -244,23 +247,34 @@ def check_update_refused(response: TestResponse, request: Request, what: str) ->
     assert isinstance(result, QueryBoolean) and not bool(result), f"{what}: the store changed"
 
 
-@pytest.mark.parametrize("test", _params())
-def test_protocol(app: Flask, test: ProtocolTest) -> None:
+def _load(app: Flask, test: ProtocolTest) -> None:
     catalogue = app.extensions["provld.catalogue"]
     for path, iri in test.graphs:
         catalogue.load(
             path.read_bytes(), formats.lookup("ntriples"), source=path.name, graph=NamedNode(iri)
         )
+
+
+@pytest.mark.parametrize("test", _params())
+def test_protocol(app: Flask, test: ProtocolTest) -> None:
+    """Every test as published; the updates carry the write token."""
+    _load(app, test)
+    client = app.test_client()
+    for number, request in enumerate(test.requests, 1):
+        response = replay(client, request, TOKEN if test.is_update else None)
+        check(
+            response, request, f"{test.id} request {number} ({request.method} {request.path[:60]})"
+        )
+
+
+@pytest.mark.parametrize("test", _params(updates_only=True))
+def test_updates_without_a_token_change_nothing(app: Flask, test: ProtocolTest) -> None:
+    _load(app, test)
     client = app.test_client()
     for number, request in enumerate(test.requests, 1):
         response = replay(client, request)
         what = f"{test.id} request {number} ({request.method} {request.path[:60]})"
-        if test.is_update:
-            check_update_refused(response, request, what)
-        else:
-            check(response, request, what)
-    if test.is_update:
-        pytest.xfail(UPDATE_REASON)
+        check_update_refused(response, request, what)
 
 
 def test_the_manifest_is_read_whole() -> None:

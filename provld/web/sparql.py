@@ -5,7 +5,8 @@ Queries by GET, by POST of a form, and by POST of ``application/sparql-query``;
 is the union of every stored document. SELECT and ASK answer in the SPARQL result formats
 (JSON, XML, CSV, TSV), CONSTRUCT and DESCRIBE in every RDF and PROV format, both by
 negotiation. With no query, programs get the service description and browsers a query
-page. Updates are not taken here.
+page. SPARQL Update (POST, form or ``application/sparql-update``, with
+``using-graph-uri``/``using-named-graph-uri``) is taken only with a write token.
 
 Relative IRIs in a query resolve against the endpoint's own IRI (the Protocol lets the
 service choose the base; ``tests/test_sparql_protocol.py`` runs the W3C tests).
@@ -14,6 +15,7 @@ service choose the base; ``tests/test_sparql_protocol.py`` runs the W3C tests).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import pyoxigraph
@@ -32,9 +34,10 @@ from provld.errors import FormatError, InputError, QueryError, StoreError
 from provld.export import serialize
 from provld.query import RESULT_FORMATS
 from provld.resources import list_files, named_query
-from provld.sparql_guard import check_services
+from provld.sparql_guard import check_services, has_dataset_clause, with_dataset
 from provld.store.base import QueryResult
 from provld.web import context
+from provld.web.documents import require_token
 from provld.web.negotiation import choose
 from provld.web.problems import NotAcceptable, Unsupported
 from provld.web.respond import OFFERED
@@ -60,46 +63,69 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 T = TypeVar("T")
 
 
-class Forbidden(InputError):
-    """Updates are refused on the public endpoint."""
+@dataclass
+class Operation:
+    """What a request asks for: a query or an update, and the dataset it names."""
+
+    query: str | None = None
+    update: str | None = None
+    defaults: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)
+    using: list[str] = field(default_factory=list)
+    using_named: list[str] = field(default_factory=list)
 
 
-def _query_and_dataset() -> tuple[str | None, list[str], list[str]]:
+def _utf8_body(what: str) -> str:
+    # The Protocol wants the body in UTF-8; another declared charset is refused rather
+    # than guessed (W3C tests bad_query_non_utf8, bad_update_non_utf8).
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in {"utf-8", "utf8"}:
+        raise Unsupported(f"a {what} body must be UTF-8, not charset={charset}")
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"the {what} is not valid UTF-8") from None
+
+
+def _operation() -> Operation:
     args = request.args
-    defaults = args.getlist("default-graph-uri")
-    named = args.getlist("named-graph-uri")
+    op = Operation(
+        defaults=args.getlist("default-graph-uri"),
+        named=args.getlist("named-graph-uri"),
+        using=args.getlist("using-graph-uri"),
+        using_named=args.getlist("using-named-graph-uri"),
+    )
+    updates: list[str] = []
     if request.method == "GET":
         if "update" in args:
-            raise InputError("update: SPARQL Update is not taken on the public endpoint")
+            raise InputError("update: an update is sent by POST, never by GET")
         queries = args.getlist("query")
     else:
         mimetype = request.mimetype
         if mimetype == "application/x-www-form-urlencoded":
             form = request.form
-            if "update" in form:
-                raise InputError("update: SPARQL Update is not taken on the public endpoint")
             queries = form.getlist("query") + args.getlist("query")
-            defaults += form.getlist("default-graph-uri")
-            named += form.getlist("named-graph-uri")
+            updates = form.getlist("update")
+            op.defaults += form.getlist("default-graph-uri")
+            op.named += form.getlist("named-graph-uri")
+            op.using += form.getlist("using-graph-uri")
+            op.using_named += form.getlist("using-named-graph-uri")
         elif mimetype == "application/sparql-query":
-            # The Protocol wants the body in UTF-8; another declared charset is refused
-            # rather than guessed (W3C test bad_query_non_utf8).
-            charset = request.mimetype_params.get("charset", "utf-8").lower()
-            if charset not in {"utf-8", "utf8"}:
-                raise Unsupported(f"a query body must be UTF-8, not charset={charset}")
-            try:
-                queries = [request.get_data().decode("utf-8")]
-            except UnicodeDecodeError:
-                raise InputError("the query is not valid UTF-8") from None
+            queries = [_utf8_body("query")]
         elif mimetype == "application/sparql-update":
-            raise InputError("SPARQL Update is not taken on the public endpoint")
+            queries, updates = [], [_utf8_body("update")]
         else:
             raise Unsupported(
                 "POST a query as application/x-www-form-urlencoded or application/sparql-query"
+                " (an update as application/sparql-update)"
             )
-    if len(queries) > 1:
-        raise InputError("query: give one query, not several")
-    return (queries[0] if queries else None), defaults, named
+    if len(queries) > 1 or len(updates) > 1:
+        raise InputError("give one query or one update, not several")
+    if queries and updates:
+        raise InputError("give a query or an update, not both")
+    op.query = queries[0] if queries else None
+    op.update = updates[0] if updates else None
+    return op
 
 
 def _graphs(iris: list[str]) -> list[NamedNode] | None:
@@ -151,12 +177,15 @@ def _format_specs() -> list[str]:
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response | str:
-    query, defaults, named = _query_and_dataset()
+    op = _operation()
+    if op.update is not None:
+        return _update(op)
+    query = op.query
     if query is None:
         return _description()
     settings = context.settings()
     check_services(query, settings.federation)
-    graphs, named_graphs = _graphs(defaults), _graphs(named)
+    graphs, named_graphs = _graphs(op.defaults), _graphs(op.named)
     if graphs is None and named_graphs is not None:
         graphs = []
     result = _run(query, graphs, named_graphs)
@@ -182,6 +211,39 @@ def endpoint() -> Response | str:
     table = _evaluated(lambda: result.serialize(format=rfmt))
     assert table is not None  # serialize returns bytes when given no output
     return _negotiated(Response(table, mimetype=media))
+
+
+def _update(op: Operation) -> Response:
+    """A SPARQL Update: only with a write token, then run in one transaction.
+
+    It works on the store as it is: the catalogue of documents is not kept in step and
+    nothing is validated (documents go through ``/documents``); it is for the archive's
+    operators, and runs without the query time limit.
+    """
+    require_token()
+    assert op.update is not None
+    if op.defaults or op.named:
+        raise InputError("default-graph-uri and named-graph-uri are for queries, not updates")
+    if (op.using or op.using_named) and has_dataset_clause(op.update):
+        raise InputError(
+            "the update names its dataset (USING or WITH) and so does the request "
+            "(using-graph-uri or using-named-graph-uri): give one of them"
+        )
+    for iri in op.using + op.using_named:
+        _graphs([iri])  # a clear error for a bad IRI before anything runs
+    check_services(op.update, context.settings().federation)
+    update = with_dataset(op.update, op.using, op.using_named)
+    store = context.store()
+    try:
+        store.update(update)
+    except QueryError as first:
+        if "malformed" not in str(first):
+            raise
+        try:  # relative IRIs: the endpoint is the base, as for queries
+            store.update(f"BASE <{_endpoint_iri()}>\n{update}")
+        except QueryError:
+            raise first from None
+    return Response(status=204)
 
 
 def _negotiated(response: Response) -> Response:
