@@ -1,10 +1,14 @@
 """gunicorn settings for provld: ``gunicorn -c deploy/gunicorn.conf.py provld.web.wsgi:app``.
 
-With the embedded store (a directory in PROVLD_STORE) only one process may open the store:
-RocksDB takes a lock. So the embedded setup is one worker with threads; pyoxigraph's Store
-is safe to share between threads (reads run in parallel, each write is a transaction).
-With a SPARQL server as the store (PROVLD_STORE=http://...), the web tier holds no state
-and runs as many workers as the machine has cores.
+The store decides how many processes may serve (PROVLD_STORE):
+
+- the embedded store (a directory): one process only may open it, RocksDB takes a lock.
+  So one worker with threads; pyoxigraph's Store is safe to share between threads (reads
+  run in parallel, each write is a transaction). Several workers, or ``--preload`` (the
+  store opened in the master, then forked), are refused at start-up with a message.
+- a SPARQL server (PROVLD_STORE=http://...): the web tier holds no state, so it runs as
+  many workers as the machine has cores (PROVLD_WORKERS to choose), and more hosts behind
+  a load balancer share the one store (the README, "Running it in production").
 """
 
 import multiprocessing
@@ -22,8 +26,24 @@ graceful_timeout = 30
 accesslog = "-"
 forwarded_allow_ips = "127.0.0.1"
 
+_REFUSAL = (
+    "provld: {what} with the embedded store {store!r}: one process only may open it. "
+    "Run one worker (threads serve concurrent requests) or use a SPARQL server "
+    "(PROVLD_STORE=http://...)."
+)
+
 if workers > 1 and not _remote:
-    raise SystemExit(
-        f"provld: PROVLD_WORKERS={workers} with the embedded store {_store!r}: one process only "
-        "may open it. Run one worker (threads serve concurrent requests) or use a SPARQL server."
-    )
+    raise SystemExit(_REFUSAL.format(what=f"PROVLD_WORKERS={workers}", store=_store))
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """The settings as gunicorn will use them, command-line options (``-w``) included."""
+    if _remote:
+        return
+    if server.cfg.workers > 1:
+        what = f"{server.cfg.workers} workers"
+    elif server.cfg.preload_app:
+        what = "--preload (the store opened before the workers are forked)"
+    else:
+        return
+    raise SystemExit(_REFUSAL.format(what=what, store=_store))

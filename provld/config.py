@@ -3,7 +3,11 @@
 =======================  =============================================  =========================
 variable                 meaning                                        default
 =======================  =============================================  =========================
-PROVLD_STORE             a directory, ``memory:``                        ``./provld-data``
+PROVLD_STORE             a directory, ``memory:``, or the URL of a       ``./provld-data``
+                         SPARQL server
+PROVLD_STORE_*           a SPARQL server's other settings (update and    derived from the URL
+                         Graph Store URLs, credentials, timeouts; see
+                         the README, "Running it in production")
 PROVLD_BASE_URI          base of every IRI minted and served             ``http://localhost:5000/``
 PROVLD_TOKENS            write tokens, comma-separated (``token`` or     none: no writes over HTTP
                          ``name:token``)
@@ -43,6 +47,8 @@ class Settings:
     query_timeout: float = 10.0
     max_results: int = 100_000
     max_body: int = 100 * 1024 * 1024
+    #: PROVLD_STORE_* settings of a remote store (provld.store.remote), as given.
+    store_options: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +63,7 @@ class Settings:
             query_timeout=_number(env, "PROVLD_QUERY_TIMEOUT", 10.0),
             max_results=int(_number(env, "PROVLD_MAX_RESULTS", 100_000)),
             max_body=int(_number(env, "PROVLD_MAX_BODY", 100 * 1024 * 1024)),
+            store_options={k: v for k, v in env.items() if k.startswith("PROVLD_STORE_")},
         )
 
     @classmethod

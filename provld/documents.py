@@ -49,6 +49,9 @@ _SOURCE = NamedNode(PROVLD + "source")
 _TRIPLES = NamedNode(PROVLD + "tripleCount")
 _RECORDS = NamedNode(PROVLD + "recordCount")
 _FORMAT = NamedNode(DCTERMS + "format")
+#: Seconds after which a load still marked as loading in a shared store is taken for one
+#: that a crash cut short (see Catalogue.recover).
+STALE_AFTER = 6 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,20 +313,36 @@ class Catalogue:
         self.require(graph)
         self._drop(graph)
 
-    def recover(self) -> list[NamedNode]:
-        """Remove the traces of loads that a crash cut short; return their graphs."""
+    def recover(self, older_than: float | None = None) -> list[NamedNode]:
+        """Remove the traces of loads that a crash cut short; return their graphs.
+
+        On a store that other processes share (a SPARQL server behind several workers), a
+        load begun less than ``older_than`` seconds ago (default :data:`STALE_AFTER`) may
+        still be running elsewhere, and is left alone.
+        """
+        if older_than is None:
+            older_than = STALE_AFTER if self.store.shared else 0.0
         result = self.store.query(
-            'SELECT ?c ?status ?g WHERE { GRAPH ?c { ?g ?status "loading" } }',
-            bindings={"c": self.graph, "status": _STATUS},
+            'SELECT ?c ?status ?time ?g ?since WHERE { GRAPH ?c { ?g ?status "loading" '
+            "OPTIONAL { ?g ?status ?since FILTER(datatype(?since) = ?time) } } }",
+            bindings={"c": self.graph, "status": _STATUS, "time": XSD_DATETIME},
         )
         assert isinstance(result, QuerySolutions)
-        broken = [row["g"] for row in result]
+        now = datetime.now(UTC).timestamp()
+        broken: dict[NamedNode, None] = {}
+        for row in result:
+            since = row["since"]
+            begun = _timestamp(since.value) if since is not None else None
+            if begun is None or now - begun >= older_than:
+                broken[row["g"]] = None
         for graph in broken:
+            self.store.discard(graph)  # first: the journal entry names what to discard
             self._drop(graph)
-        return broken
+        return list(broken)
 
     def _discard(self, graph: NamedNode) -> None:
         try:
+            self.store.discard(graph)  # first: the journal entry names what to discard
             self._drop(graph)
         except ProvldError:
             pass  # the original error is the one to report; recover() finishes the job
@@ -379,7 +398,18 @@ class Catalogue:
 
 
 def _journal(catalogue: NamedNode, graph: NamedNode) -> str:
-    return f'INSERT DATA {{ GRAPH {catalogue} {{ {graph} {_STATUS} "loading" ; a {_DOCUMENT} }} }}'
+    # The time is a second status: whatever removes the status removes it too.
+    return (
+        f'INSERT DATA {{ GRAPH {catalogue} {{ {graph} {_STATUS} "loading", {_now()} ; '
+        f"a {_DOCUMENT} }} }}"
+    )
+
+
+def _timestamp(text: str) -> float | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _stored(store: Backend, graph: NamedNode) -> object:

@@ -10,6 +10,8 @@ client gets an error, never a truncated 200.
 
 Workers are kept in a small pool; a killed worker is replaced. An in-memory store cannot
 be opened from another process: its queries run in-process, with the result limit only.
+A SPARQL server (:mod:`provld.store.remote`) runs the query itself: it gets the time
+limit (an HTTP timeout, and the server's own limit where it takes one per query).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import multiprocessing
 import queue
 import resource
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -36,7 +39,7 @@ from pyoxigraph import (
 )
 
 from provld.errors import ProvldError, QueryError, StoreError
-from provld.store.base import Backend, QueryResult
+from provld.store.base import Backend, QueryResult, StoreTimeout
 
 
 class QueryTimeout(ProvldError):
@@ -115,17 +118,7 @@ def _worker(conn: Connection, location: str, max_memory: int) -> None:
             return
         sparql, graphs, named, max_results = request
         try:
-            store = pyoxigraph.Store.read_only(location)
-            kwargs: dict[str, Any] = {}
-            if graphs is not None or named is not None:
-                kwargs["default_graph"] = [NamedNode(g) for g in graphs or []]
-                if named is not None:
-                    kwargs["named_graphs"] = [NamedNode(g) for g in named]
-            else:
-                kwargs["use_default_graph_as_union"] = True
-            result = store.query(sparql, **kwargs)
-            conn.send(("ok",) + materialise(result, max_results))
-            del store
+            conn.send(("ok",) + _answer(location, sparql, graphs, named, max_results))
         except SyntaxError as exc:
             conn.send(("query", f"malformed query: {exc}", b""))
         except QueryError as exc:
@@ -134,6 +127,44 @@ def _worker(conn: Connection, location: str, max_memory: int) -> None:
             conn.send(("large", "the query needs more memory than a query may use", b""))
         except Exception as exc:  # noqa: BLE001 - reported to the client as a store error
             conn.send(("store", f"{type(exc).__name__}: {exc}", b""))
+
+
+#: Times a query is tried again when the files of the store changed under its read-only
+#: view (see _answer).
+_REOPEN = 3
+
+
+def _answer(
+    location: str,
+    sparql: str,
+    graphs: list[str] | None,
+    named: list[str] | None,
+    max_results: int,
+) -> tuple[str, bytes]:
+    """One query on a fresh read-only view of the store, read to the end.
+
+    The writing process compacts RocksDB in the background: a view opened while it does
+    may list a file that is deleted a moment later ("Corruption: ... .sst: No such file",
+    seen after a SPARQL CLEAR). Nothing is wrong with the store; a view opened again sees
+    the new files, so the query is tried again a few times before it is an error.
+    """
+    kwargs: dict[str, Any] = {}
+    if graphs is not None or named is not None:
+        kwargs["default_graph"] = [NamedNode(g) for g in graphs or []]
+        if named is not None:
+            kwargs["named_graphs"] = [NamedNode(g) for g in named]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    for attempt in range(_REOPEN + 1):
+        try:
+            store = pyoxigraph.Store.read_only(location)
+            result = store.query(sparql, **kwargs)
+            return materialise(result, max_results)
+        except Exception as exc:  # RocksDB's errors come as OSError or RuntimeError
+            if "No such file" not in str(exc) or attempt == _REOPEN:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 class _Process:
@@ -186,8 +217,16 @@ class QueryRunner:
     ) -> QueryResult | list[Triple]:
         """The result, read to the end within the limits."""
         if not self.isolated:
-            result = self.backend.query(sparql, graphs=graphs, named=named)
-            return rebuild(*materialise(result, self.limits.max_results))
+            # A SPARQL server runs the query itself, within the timeout it is given.
+            try:
+                result = self.backend.query(
+                    sparql, graphs=graphs, named=named, timeout=self.limits.timeout
+                )
+                return rebuild(*materialise(result, self.limits.max_results))
+            except StoreTimeout:
+                raise QueryTimeout(
+                    f"the query ran longer than {self.limits.timeout:g} s and was stopped"
+                ) from None
         try:
             worker = self._take()
         except queue.Empty:

@@ -221,6 +221,8 @@ def _lines(view: View, rows: QuerySolutions, scope: pyoxigraph.Store) -> list[Li
         for cells in line.cells.values():
             for cell in cells:
                 cell.label = _label_of(cell.value, labels)
+            # In label order: the rows come in whatever order the store gives them.
+            cells.sort(key=lambda c: (c.label.lower(), c.role))
     out = list(lines.values())
     if view.name == "workflow":  # in the order they ran
         out.sort(key=lambda ln: (_first(ln, "started"), ln.label))

@@ -1,4 +1,10 @@
-"""Shared fixtures: a real Oxigraph store on disk, its catalogue, the shared data folder."""
+"""Shared fixtures: a real Oxigraph store on disk, its catalogue, the shared data folder.
+
+With ``PROVLD_TEST_BACKEND=oxigraph-server`` or ``=virtuoso``, every store a test opens on
+a directory is kept by a real server of that kind instead (tests/sparql_servers.py), so
+the same tests run unchanged on each backend; tests about the embedded store alone are
+skipped there, with the reason (``EMBEDDED_ONLY``).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,9 @@ import requests
 from provld.documents import Catalogue
 from provld.store import open_store
 from provld.store.base import Backend
+from provld.store.oxigraph import OxigraphBackend
+
+from . import sparql_servers
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -29,6 +38,99 @@ def shared(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data not available: {path}")
     return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kind = sparql_servers.chosen_backend()
+    for item in items:
+        reason = sparql_servers.skip_reason(kind, item.nodeid.split("[")[0])
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def server_stores(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[sparql_servers.ServerPool | None]:
+    """PROVLD_TEST_BACKEND's servers, standing in for every store opened on a directory."""
+    kind = sparql_servers.chosen_backend()
+    if kind == "embedded":
+        yield None
+        return
+    reason = sparql_servers.server_available(kind)
+    if reason:
+        pytest.skip(reason)
+    pool = sparql_servers.ServerPool(kind, tmp_path_factory.mktemp(kind))
+    with pytest.MonkeyPatch.context() as patch:
+        sparql_servers.redirect_stores(pool, patch)
+        yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_stores(server_stores: sparql_servers.ServerPool | None) -> Iterator[None]:
+    before = server_stores.locations() if server_stores else set()
+    yield
+    if server_stores:
+        server_stores.release(before)
+
+
+@pytest.fixture(autouse=True)
+def _test_stores(server_stores: sparql_servers.ServerPool | None) -> Iterator[None]:
+    before = server_stores.locations() if server_stores else set()
+    yield
+    if server_stores:
+        server_stores.release(before)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[sparql_servers.OxigraphServer]:
+    """An Oxigraph server for the session, on a loopback port (wipe it before use)."""
+    reason = sparql_servers.server_available("oxigraph-server")
+    if reason:
+        pytest.skip(reason)
+    server = sparql_servers.OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "data")
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[sparql_servers.VirtuosoServer]:
+    """A Virtuoso server for the session, on loopback ports (wipe it before use)."""
+    reason = sparql_servers.server_available("virtuoso")
+    if reason:
+        pytest.skip(reason)
+    server = sparql_servers.VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
+    yield server.start()
+    server.stop()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``backend``: a storage test runs on every backend, or on those its
+    ``@pytest.mark.backend(...)`` names."""
+    if "backend" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("backend")
+        kinds = list(marker.args) if marker else list(sparql_servers.BACKENDS)
+        metafunc.parametrize("backend", kinds, indirect=True, ids=kinds)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """An empty store of the kind the test is parametrised with."""
+    kind = request.param
+    if kind == "embedded":
+        opened: Backend = OxigraphBackend(str(tmp_path / "embedded"))
+    else:
+        name = "oxigraph_server" if kind == "oxigraph-server" else "virtuoso_server"
+        server = request.getfixturevalue(name)
+        server.wipe()
+        opened = server.open()
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -20,8 +20,14 @@ from pyoxigraph import (
     Variable,
 )
 
+from provld.errors import StoreError
+
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 Bindings = Mapping[str, NamedNode | BlankNode | Literal]
+
+
+class StoreTimeout(StoreError):
+    """The store stopped a query, or gave up waiting for it, at its time limit."""
 
 
 class Backend(ABC):
@@ -29,6 +35,10 @@ class Backend(ABC):
 
     #: What the user gave to open it (a path, ``memory:``, a URL), for messages.
     location: str
+    #: True when other processes may use the store at the same time (a SPARQL server):
+    #: then a load another process has begun is not a crash's trace (see
+    #: :meth:`provld.documents.Catalogue.recover`).
+    shared: bool = False
 
     @abstractmethod
     def query(
@@ -39,12 +49,17 @@ class Backend(ABC):
         union: bool = True,
         graphs: list[NamedNode] | None = None,
         named: list[NamedNode] | None = None,
+        timeout: float | None = None,
     ) -> QueryResult:
         """Run a query. The default graph is the union of every graph (``union``), or
         the merge of ``graphs`` when given; ``named`` limits the graphs GRAPH can see;
         ``bindings`` are bound values of variables
         (never pasted into the text). As pyoxigraph follows SEP-0007, a bound variable
-        of a SELECT query must be in its projection."""
+        of a SELECT query must be in its projection.
+
+        ``timeout`` is the most seconds the query may take: past it, the backend raises
+        :class:`StoreTimeout`. A backend that cannot stop a query ignores it (the
+        embedded store: :mod:`provld.limits` runs public queries in a worker process)."""
 
     @abstractmethod
     def update(self, sparql: str) -> None:
@@ -67,6 +82,11 @@ class Backend(ABC):
         """True when a graph of about ``size`` quads is better written in bulk, outside
         one transaction (the caller then keeps it all or nothing with a journal)."""
         return False
+
+    def discard(self, graph: NamedNode) -> None:
+        """Forget what an :meth:`add_graph` of ``graph`` cut short may have left outside
+        ``graph`` itself (a remote store's staging graph); ``graph`` is not touched."""
+        return None
 
     @abstractmethod
     def remove_graph(self, graph: NamedNode) -> None:

@@ -63,6 +63,7 @@ class OxigraphBackend(Backend):
         union: bool = True,
         graphs: list[NamedNode] | None = None,
         named: list[NamedNode] | None = None,
+        timeout: float | None = None,
     ) -> QueryResult:
         try:
             if graphs is not None or named is not None:

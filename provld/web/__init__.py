@@ -15,6 +15,7 @@ from flask import Flask
 
 from provld.config import Settings
 from provld.documents import Catalogue
+from provld.errors import StoreError
 from provld.limits import Limits, QueryRunner
 from provld.store import open_store
 
@@ -34,9 +35,14 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["PROVLD"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
-    store = open_store(settings.store)
+    store = open_store(settings.store, settings.store_options)
     catalogue = Catalogue(store, settings.base_uri)
-    catalogue.recover()
+    try:
+        catalogue.recover()
+    except StoreError as exc:
+        # A SPARQL server may be down while this one starts: /health says so (503) and
+        # the next start, or the next `provld serve`, recovers.
+        app.logger.warning("store not reachable at start-up: %s", exc)
     app.extensions["provld.store"] = store
     app.extensions["provld.catalogue"] = catalogue
     runner = QueryRunner(store, Limits(settings.query_timeout, settings.max_results))
