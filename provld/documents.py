@@ -20,6 +20,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import PurePath
 from typing import Any
 
@@ -162,6 +163,9 @@ class Catalogue:
                 return
             from provld.validate import validation_quads
 
+            if callable(target):  # a stored graph, made only now (provld.validate is big)
+                target = target()
+
             began = _now()
             report = validate(target, document=source or graph.value)
             if not report.conforms:
@@ -188,7 +192,7 @@ class Catalogue:
                 self.store.load_graph(graph, data, fmt.rdf, base_iri=base)
                 self.store.update(named_query("complete-plain", "ru").replace("?graph", str(graph)))
                 stats["quads"] = stats["records"] = self._count(graph)
-                check(_stored(self.store, graph))  # in place, behind the journal
+                check(partial(_stored, self.store, graph))  # in place, behind the journal
                 self._commit(graph, entry)
             except Exception as exc:
                 self._discard(graph)
@@ -243,7 +247,7 @@ class Catalogue:
         # Journal first: a crash from here on leaves an entry marked loading.
         self.store.update(_journal(self.graph, graph))
         self.store.add_graph(graph, quads)
-        check(_stored(self.store, graph))  # type: ignore[operator]
+        check(partial(_stored, self.store, graph))  # type: ignore[operator]
         self._commit(graph, entry)
 
     def _commit(self, graph: NamedNode, entry: Iterator[Quad]) -> None:

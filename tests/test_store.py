@@ -199,3 +199,34 @@ def test_memory_store(tmp_path: Path) -> None:
         catalogue = Catalogue(store, BASE)
         _load(catalogue, shared("w3c-prov/member2.ttl"))
         assert len(catalogue.documents()) == 1
+
+
+@pytest.mark.parametrize(
+    "fmt_name, path",
+    [("provjson", "voprov/image_stacking.json"), ("turtle", "w3c-prov/association7.ttl")],
+)
+def test_a_bulk_load_is_validated_in_place(
+    catalogue: Catalogue, fmt_name: str, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the transaction limit a document is checked where it was written, behind the
+    journal: a violation removes it; a conforming one stays, its check in the catalogue."""
+    from functools import partial
+
+    from provld.errors import ValidationError
+    from provld.validate import validate
+
+    monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 0)
+    monkeypatch.setattr(oxistore.OxigraphBackend, "bulk_allowed", lambda self, size: True)
+    data = shared(path).read_bytes()
+    before = snapshot(catalogue.store)
+    if fmt_name == "provjson":  # three raw frames break the release profile
+        with pytest.raises(ValidationError):
+            catalogue.load(
+                data, formats.lookup(fmt_name), validate=partial(validate, profile="release")
+            )
+        assert snapshot(catalogue.store) == before
+    else:
+        stored = catalogue.load(
+            data, formats.lookup(fmt_name), validate=partial(validate, profile="basic")
+        )
+        assert catalogue.exists(stored.graph)
