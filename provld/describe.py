@@ -9,18 +9,15 @@ it, readable labels, and the documents it appears in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 import pyoxigraph
-from pyoxigraph import NamedNode, QuerySolutions, Triple, Variable
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple, Variable
 
 from provld.resources import data_file, named_query
 from provld.store.base import Backend
-
-_LABELS = (
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://www.ivoa.net/documents/ProvenanceDM/index.html#name",
-)
+from provld.vocab import LABELS
 
 
 def describe(store: Backend, resource: NamedNode) -> list[Triple]:
@@ -67,13 +64,17 @@ def label(store: Backend, resource: NamedNode) -> str | None:
     return None
 
 
-def labels_in(triples: list[Triple]) -> dict[str, str]:
-    """Labels found in a set of triples, by subject IRI."""
-    out: dict[str, str] = {}
+def labels_in(triples: Iterable[Triple]) -> dict[str, str]:
+    """Labels found in some triples, by subject IRI (rdfs:label before voprov:name)."""
+    rank = {iri: i for i, iri in enumerate(LABELS)}
+    best: dict[str, tuple[int, str]] = {}
     for t in triples:
-        if t.predicate.value in _LABELS and isinstance(t.subject, NamedNode):
-            out.setdefault(t.subject.value, t.object.value)  # type: ignore[union-attr]
-    return out
+        r = rank.get(t.predicate.value)
+        if r is None or not isinstance(t.subject, NamedNode) or not isinstance(t.object, Literal):
+            continue
+        if t.subject.value not in best or r < best[t.subject.value][0]:
+            best[t.subject.value] = (r, t.object.value)
+    return {iri: text for iri, (_, text) in best.items()}
 
 
 def counts(store: Backend, catalogue: NamedNode) -> dict[str, int]:

@@ -69,6 +69,27 @@ class StoredDocument:
     loaded: str
 
 
+def _stored_document(
+    graph: NamedNode,
+    fmt: Format,
+    stats: dict[str, int],
+    data: bytes,
+    digest: str,
+    source: str | None,
+    started: Literal,
+) -> StoredDocument:
+    return StoredDocument(
+        graph,
+        fmt.media_type,
+        stats.get("quads", 0),
+        stats.get("records", 0),
+        len(data),
+        digest,
+        source,
+        started.value,
+    )
+
+
 def _now() -> Literal:
     return Literal(
         datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -197,16 +218,7 @@ class Catalogue:
             except Exception as exc:
                 self._discard(graph)
                 raise translate(exc, source=source) from None
-            return StoredDocument(
-                graph,
-                fmt.media_type,
-                stats["quads"],
-                stats["quads"],
-                len(data),
-                digest,
-                source,
-                started.value,
-            )
+            return _stored_document(graph, fmt, stats, data, digest, source, started)
         quads = document_quads(data, fmt, graph, source=source, local_base=base, stats=stats)
         first = list(itertools.islice(quads, 1))  # fail on unreadable input before writing
         quads = itertools.chain(first, quads)
@@ -230,16 +242,7 @@ class Catalogue:
         except Exception as exc:
             self._discard(graph)
             raise translate(exc, source=source) from None
-        return StoredDocument(
-            graph,
-            fmt.media_type,
-            stats.get("quads", 0),
-            stats.get("records", 0),
-            len(data),
-            digest,
-            source,
-            started.value,
-        )
+        return _stored_document(graph, fmt, stats, data, digest, source, started)
 
     def _bulk_load(
         self, graph: NamedNode, quads: Iterator[Quad], entry: Iterator[Quad], check: object
@@ -301,16 +304,7 @@ class Catalogue:
             f"{self._drop_update(graph)} ;\n"
             f"INSERT DATA {{ GRAPH {graph} {{\n{content}\n}}\n GRAPH {self.graph} {{\n{meta}\n}} }}"
         )
-        return StoredDocument(
-            graph,
-            fmt.media_type,
-            stats.get("quads", 0),
-            stats.get("records", 0),
-            len(data),
-            digest,
-            source,
-            started.value,
-        )
+        return _stored_document(graph, fmt, stats, data, digest, source, started)
 
     def remove(self, graph: NamedNode) -> None:
         """Remove a document and its catalogue entry, in one transaction."""

@@ -155,16 +155,19 @@ def _answer(
             kwargs["named_graphs"] = [NamedNode(g) for g in named]
     else:
         kwargs["use_default_graph_as_union"] = True
-    for attempt in range(_REOPEN + 1):
+
+    def once() -> tuple[str, bytes]:
+        result = pyoxigraph.Store.read_only(location).query(sparql, **kwargs)
+        return materialise(result, max_results)
+
+    for attempt in range(_REOPEN):
         try:
-            store = pyoxigraph.Store.read_only(location)
-            result = store.query(sparql, **kwargs)
-            return materialise(result, max_results)
+            return once()
         except Exception as exc:  # RocksDB's errors come as OSError or RuntimeError
-            if "No such file" not in str(exc) or attempt == _REOPEN:
+            if "No such file" not in str(exc):
                 raise
             time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
+    return once()
 
 
 class _Process:

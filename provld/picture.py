@@ -37,7 +37,14 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 
 from provld.errors import DrawingError
 from provld.model import PROV, RDF, RDFS, VOPROV
-from provld.vocab import AGENT_CLASSES, ENTITY_SUBCLASSES, RELATIONS
+from provld.vocab import (
+    AGENT_CLASSES,
+    DCTERMS,
+    DESCRIPTION_CLASSES,
+    ENTITY_SUBCLASSES,
+    LABELS,
+    RELATIONS,
+)
 
 #: Nodes drawn one by one; past it, repeated structure is folded.
 LIMIT = 40
@@ -47,22 +54,10 @@ HARD_LIMIT = 150
 DOT_TIMEOUT = 30
 
 RDF_TYPE = NamedNode(RDF + "type")
-_LABELS = (RDFS + "label", VOPROV + "name", PROV + "label", "http://purl.org/dc/terms/title")
+#: Readable names: provld's own, and those plain RDF documents may bring.
+_LABELS = (*LABELS, PROV + "label", DCTERMS + "title")
 
 #: Node kinds, most specific first: how a node is drawn.
-_DESCRIPTIONS = {
-    VOPROV + local
-    for local in (
-        "ActivityDescription",
-        "EntityDescription",
-        "DatasetDescription",
-        "ValueDescription",
-        "UsageDescription",
-        "GenerationDescription",
-        "ParameterDescription",
-        "ConfigFileDescription",
-    )
-}
 _AGENTS = {PROV + "Agent", *AGENT_CLASSES}
 _PARAMETERS = {VOPROV + "Parameter", VOPROV + "ValueEntity"}
 _ENTITIES = {PROV + "Entity", *ENTITY_SUBCLASSES}
@@ -162,7 +157,7 @@ def _short(iri: str) -> str:
 
 
 def _kind(types: set[str]) -> str | None:
-    if types & _DESCRIPTIONS:
+    if types & DESCRIPTION_CLASSES:
         return "description"
     if types & _AGENTS:
         return "agent"
@@ -296,11 +291,12 @@ def _merge(picture: Picture, group: dict[str, str]) -> Picture:
             continue
         label = _group_label(picture, gkey, first, len(keys))
         out.nodes[gkey] = Node(keys[0], first.kind, label, keys)
+    # A folded edge counts the relations it stands for; those between members of one
+    # group are left out (a loop on a folded node would say nothing), real loops kept.
     for e, count in picture.edges.items():
         folded = Edge(group[e.source], group[e.target], e.relation, e.role)
         if folded.source != folded.target or e.source == e.target:
             out.edges[folded] += count
-    # A folded edge counts the relations it stands for once per pair of nodes.
     return out
 
 
@@ -319,8 +315,8 @@ def _cut(picture: Picture, hard_limit: int) -> Picture:
     for e in picture.edges:
         adjacent[e.source].append(e.target)
         adjacent[e.target].append(e.source)
-    starts = [k for k in picture.nodes if k in picture.starts or picture.nodes[k].iri in
-              picture.starts] or list(picture.nodes)[:1]  # fmt: skip
+    # Start nodes are never folded: their key is their IRI.
+    starts = [k for k in picture.nodes if k in picture.starts] or list(picture.nodes)[:1]
     seen: dict[str, None] = dict.fromkeys(starts)
     queue = deque(starts)
     while queue and len(seen) < hard_limit:
@@ -386,7 +382,7 @@ def to_dot(picture: Picture, link: Callable[[str], str | None] = lambda iri: iri
         attrs["label"] = "\n".join(_wrap(part) for part in node.label.split("\n"))
         if len(node.members) > 1:
             attrs["peripheries"] = "2"
-        if key in picture.starts or node.iri in picture.starts:
+        if key in picture.starts:
             attrs["penwidth"] = "2.5"
         href = None if key.startswith("_:") else link(node.iri)
         if href:

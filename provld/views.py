@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 import pyoxigraph
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, QuerySolutions, Triple
 
+from provld.describe import labels_in
 from provld.errors import InputError, NotFoundError
 from provld.lineage import LineageOptions, walk
-from provld.model import PROV, RDFS, VOPROV
+from provld.model import PROV
 from provld.resources import named_query
 from provld.store.base import Backend
 from provld.vocab import RDF_TYPE, RELATIONS
@@ -92,7 +93,6 @@ VIEWS: dict[str, View] = {
     )
 }
 
-_LABELS = (NamedNode(RDFS + "label"), NamedNode(VOPROV + "name"))
 _KIND_NAMES = {
     PROV + "Person": "person",
     PROV + "Organization": "organisation",
@@ -192,12 +192,12 @@ def run_view(
     scope.extend(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in statements)
     rows = scope.query(named_query(f"view-{name}"))
     assert isinstance(rows, QuerySolutions)
-    result.lines = _lines(view, rows, scope)
+    result.lines = _lines(view, rows, labels_in(statements))
     result.triples = _shown(statements, result.lines)
     return result
 
 
-def _lines(view: View, rows: QuerySolutions, scope: pyoxigraph.Store) -> list[Line]:
+def _lines(view: View, rows: QuerySolutions, labels: dict[str, str]) -> list[Line]:
     lines: dict[Term, Line] = {}
     for row in rows:
         focus = row[view.focus]
@@ -215,7 +215,6 @@ def _lines(view: View, rows: QuerySolutions, scope: pyoxigraph.Store) -> list[Li
             cells = line.cells[column]
             if not any(c.value == cell.value and c.role == cell.role for c in cells):
                 cells.append(cell)
-    labels = _labels(scope)
     for line in lines.values():
         line.label = _label_of(line.focus, labels)
         for cells in line.cells.values():
@@ -236,21 +235,12 @@ def _first(line: Line, column: str) -> str:
     return cells[0].value.value if cells else "~"
 
 
-def _labels(scope: pyoxigraph.Store) -> dict[Term, str]:
-    labels: dict[Term, str] = {}
-    for predicate in _LABELS:  # rdfs:label first, then voprov:name
-        for q in scope.quads_for_pattern(None, predicate, None):
-            if isinstance(q.object, Literal):
-                labels.setdefault(q.subject, q.object.value)  # type: ignore[arg-type]
-    return labels
-
-
-def _label_of(term: Term, labels: dict[Term, str]) -> str:
+def _label_of(term: Term, labels: dict[str, str]) -> str:
     if isinstance(term, Literal):
         return term.value
     if term.value in _KIND_NAMES:
         return _KIND_NAMES[term.value]
-    return labels.get(term) or term.value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return labels.get(term.value) or term.value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 _QUALIFIED = {r.qualified for r in RELATIONS.values() if r.qualified}

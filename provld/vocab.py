@@ -275,6 +275,12 @@ IMPLIED_TYPES: dict[str, frozenset[str]] = {
 #: PROV-O classes that make a node an agent or entity of a subtype (kept as prov:type).
 AGENT_CLASSES = {PROV + "Person", PROV + "Organization", PROV + "SoftwareAgent"}
 ENTITY_SUBCLASSES = {PROV + "Plan", PROV + "Collection", PROV + "EmptyCollection", PROV + "Bundle"}
+#: The IVOA description classes (ActivityDescription, UsageDescription...).
+DESCRIPTION_CLASSES = frozenset(
+    classes[0] for kind, classes in ELEMENT_CLASSES.items() if kind.endswith("Description")
+)
+#: Properties that give a resource a readable name, the preferred first.
+LABELS = (RDFS + "label", VOPROV + "name")
 
 #: isDescribedBy: (kind of the described thing, kind of the descriptor) → property.
 DESCRIPTION_LINKS: dict[str, NamedNode] = {

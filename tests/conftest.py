@@ -152,6 +152,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_for_health(url: str, proc: subprocess.Popen[bytes], tries: int = 300) -> bool:
+    """Poll ``url``/health every 0.1 s until it answers 200; False if the server process
+    ends first or ``tries`` polls go unanswered."""
+    for _ in range(tries):
+        try:
+            if requests.get(url + "/health", timeout=2).status_code == 200:
+                return True
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.1)
+    return False
+
+
 @contextmanager
 def serve_demo(store: Path) -> Iterator[str]:
     """``provld serve --demo`` in a subprocess on a free loopback port; yields its URL.
@@ -165,18 +180,11 @@ def serve_demo(store: Path) -> Iterator[str]:
     proc = subprocess.Popen([*command, "--store", str(store)], stdout=log, stderr=log)
     url = f"http://localhost:{port}"
     try:
-        for _ in range(300):
-            try:
-                requests.get(url + "/health", timeout=2)
-                break
-            except requests.ConnectionError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-        else:
-            raise AssertionError("provld serve did not answer")
-        if proc.poll() is not None:
-            raise AssertionError((store.parent / "serve.log").read_text()[-2000:])
+        if not wait_for_health(url, proc):
+            log.flush()
+            raise AssertionError(
+                "provld serve did not answer: " + (store.parent / "serve.log").read_text()[-2000:]
+            )
         yield url
     finally:
         proc.terminate()

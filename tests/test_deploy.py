@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import free_port, shared
+from .conftest import free_port, shared, wait_for_health
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -44,13 +43,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         tmp_path, PROVLD_BIND=f"127.0.0.1:{port}", PROVLD_BASE_URI=f"http://127.0.0.1:{port}/"
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if requests.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
+    if not wait_for_health(url, proc, tries=100):
         proc.kill()
         pytest.fail(proc.communicate()[1].decode()[-2000:])
     yield url

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +16,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from .conftest import free_port, shared
+from .conftest import free_port, shared, wait_for_health
 from .sparql_servers import Server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,17 +63,8 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, 
         expected = 3
     proc = _gunicorn(**env)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if requests.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.1)
-    else:
+    if not wait_for_health(url, proc):
         proc.kill()
-    if proc.poll() is not None:
         pytest.fail(proc.communicate()[0].decode()[-3000:])
     assert _workers(proc) == expected
     yield url, expected

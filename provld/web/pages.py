@@ -15,9 +15,9 @@ from urllib.parse import quote, urlencode
 from flask import render_template, request
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from provld.describe import label, ontology
+from provld.describe import label, labels_in, ontology
 from provld.store.base import Backend
-from provld.vocab import RDF_TYPE, RDFS_LABEL
+from provld.vocab import DESCRIPTION_CLASSES, RDF_TYPE, RDFS_LABEL
 
 _PREFIXES = {
     "http://www.w3.org/ns/prov#": "prov",
@@ -32,11 +32,6 @@ _PREFIXES = {
 
 #: Resources of these types get a picture of their neighbourhood and links to the views.
 _PROV_ELEMENTS = {"http://www.w3.org/ns/prov#" + c for c in ("Entity", "Activity", "Agent")}
-_DESCRIPTIONS = {
-    "http://www.ivoa.net/documents/ProvenanceDM/index.html#" + c
-    for c in ("ActivityDescription", "EntityDescription", "UsageDescription",
-              "GenerationDescription", "ParameterDescription", "ConfigFileDescription")
-}  # fmt: skip
 
 _FORMAT_LINKS = [
     ("turtle", "Turtle"),
@@ -142,13 +137,7 @@ def resource_page(
     documents: list[NamedNode] | None = None,
 ) -> str:
     """The HTML page of one resource."""
-    labels: dict[str, str] = {}
-    for t in triples:
-        if isinstance(t.subject, NamedNode) and t.predicate.value in (
-            "http://www.w3.org/2000/01/rdf-schema#label",
-            "http://www.ivoa.net/documents/ProvenanceDM/index.html#name",
-        ):
-            labels.setdefault(t.subject.value, t.object.value)  # type: ignore[union-attr]
+    labels = labels_in(triples)
     types: list[Link] = []
     rows: dict[str, Row] = {}
     blanks: dict[BlankNode, list[Triple]] = {}
@@ -188,7 +177,7 @@ def resource_page(
     ]
     picture = view_links = None
     kinds = {t.iri for t in types}
-    if kinds & _PROV_ELEMENTS and not kinds & _DESCRIPTIONS:  # its neighbourhood and views
+    if kinds & _PROV_ELEMENTS and not kinds & DESCRIPTION_CLASSES:  # its neighbourhood and views
         picture = f"{request.path}?{urlencode({**args, 'format': 'svg'})}"
         scope = urlencode({"id": resource.value})
         view_links = [

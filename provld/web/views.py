@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, render_template, request
 from pyoxigraph import NamedNode
 
 from provld.errors import InputError
@@ -94,7 +94,6 @@ def show(name: str) -> Response:
             starts=[(href(s.value, base), s.value) for s in result.starts],
         )  # fmt: skip
 
-    g.pop("provld_media", None)
     return negotiated(
         result.triples,
         fmt,
