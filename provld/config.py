@@ -15,6 +15,8 @@ PROVLD_FEDERATION        SPARQL endpoints SERVICE may call, space-sep.   none
 PROVLD_QUERY_TIMEOUT     seconds a public query may run                  ``10``
 PROVLD_MAX_RESULTS       most rows or triples a query may return         ``100000``
 PROVLD_MAX_BODY          most bytes a submitted document may have        ``104857600`` (100 MB)
+PROVLD_CACHE_MB          megabytes of answered resource pages kept for   ``64``
+                         the next request (embedded store; 0: none)
 =======================  =============================================  =========================
 
 A file given as ``PROVLD_CONFIG`` (or to :meth:`Settings.from_file`) holds the same keys,
@@ -47,6 +49,7 @@ class Settings:
     query_timeout: float = 10.0
     max_results: int = 100_000
     max_body: int = 100 * 1024 * 1024
+    cache_mb: float = 64.0
     #: PROVLD_STORE_* settings of a remote store (provld.store.remote), as given.
     store_options: dict[str, str] = field(default_factory=dict)
 
@@ -63,6 +66,7 @@ class Settings:
             query_timeout=_number(env, "PROVLD_QUERY_TIMEOUT", 10.0),
             max_results=int(_number(env, "PROVLD_MAX_RESULTS", 100_000)),
             max_body=int(_number(env, "PROVLD_MAX_BODY", 100 * 1024 * 1024)),
+            cache_mb=_number(env, "PROVLD_CACHE_MB", 64.0, zero=True),
             store_options={k: v for k, v in env.items() if k.startswith("PROVLD_STORE_")},
         )
 
@@ -102,7 +106,7 @@ def _tokens(text: str) -> dict[str, str]:
     return out
 
 
-def _number(env: Mapping[str, str], key: str, default: float) -> float:
+def _number(env: Mapping[str, str], key: str, default: float, *, zero: bool = False) -> float:
     value = env.get(key)
     if not value:
         return default
@@ -110,6 +114,6 @@ def _number(env: Mapping[str, str], key: str, default: float) -> float:
         number = float(value)
     except ValueError:
         raise InputError(f"{key}={value!r} is not a number") from None
-    if number <= 0:
-        raise InputError(f"{key} must be positive")
+    if number < 0 or (number == 0 and not zero):
+        raise InputError(f"{key} must be {'zero or more' if zero else 'positive'}")
     return number

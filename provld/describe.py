@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import cache
 
 import pyoxigraph
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple
 
 from provld.resources import data_file, named_query
 from provld.store.base import Backend
@@ -23,16 +23,35 @@ from provld.vocab import LABELS
 def describe(store: Backend, resource: NamedNode) -> list[Triple]:
     """The concise bounded description of ``resource`` over every stored graph; for a
     term of the ontology or its vocabularies, its definition."""
-    result = store.query(named_query("describe"), bindings={"resource": resource})
-    triples = list(result)  # type: ignore[arg-type]
-    if not triples:
-        found = ontology().query(
-            named_query("describe"), substitutions={Variable("resource"): resource}
-        )
-        triples = list(found)  # type: ignore[arg-type]
-    # A CONSTRUCT gives the resource's own triple again with each triple of its blank
-    # node: once is enough.
-    return list(dict.fromkeys(triples))
+    return about(store, resource)[0]
+
+
+def about(
+    store: Backend, resource: NamedNode, *, leave_out: NamedNode | None = None
+) -> tuple[list[Triple], list[NamedNode]]:
+    """The description of ``resource`` (as :func:`describe`) and the documents it is
+    described in, in store order, ``leave_out`` (the catalogue) excepted."""
+    quads = store.about(resource)
+    if not quads:
+        return _defined(resource), []
+    # A blank node pointed at twice, or a triple stated in two documents: once is enough.
+    triples = list(dict.fromkeys(q.triple for q in quads))
+    graphs = dict.fromkeys(
+        q.graph_name
+        for q in quads
+        if isinstance(q.graph_name, NamedNode) and q.graph_name != leave_out
+    )
+    return triples, list(graphs)
+
+
+def _defined(resource: NamedNode) -> list[Triple]:
+    """The definition of a term of the ontology or its vocabularies (none otherwise)."""
+    terms = ontology()
+    found = [q.triple for q in terms.quads_for_pattern(resource, None, None)]
+    for triple in found[:]:
+        if isinstance(triple.object, BlankNode):
+            found.extend(q.triple for q in terms.quads_for_pattern(triple.object, None, None))
+    return list(dict.fromkeys(found))
 
 
 @cache

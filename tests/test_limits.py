@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 from flask.testing import FlaskClient
 
@@ -97,5 +98,37 @@ def test_runner_timeout_directly(tmp_path: Path) -> None:
     with pytest.raises(QueryTimeout):
         runner.run("SELECT ?x ?y WHERE { ?x <http://p>+ ?y } LIMIT 1")
     assert bool(runner.run("ASK { ?s ?p ?o }"))
+    runner.close()
+    store.close()
+
+
+def test_the_workers_see_every_write_at_once(tmp_path: Path) -> None:
+    """Workers keep their read-only view between queries, until the store is written."""
+    store = open_store(str(tmp_path / "s"))
+    runner = QueryRunner(store, Limits(timeout=5, max_results=100), workers=1)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def triples() -> int:
+        return int(next(iter(runner.run(count)))["n"].value)  # type: ignore[index, call-overload]
+
+    assert triples() == 0
+    assert triples() == 0  # the same view, kept
+    store.update("INSERT DATA { GRAPH <http://g> { <http://a> <http://b> 1, 2 } }")
+    assert triples() == 2
+    quads = [
+        pyoxigraph.Quad(
+            pyoxigraph.NamedNode("http://c"),
+            pyoxigraph.NamedNode("http://b"),
+            pyoxigraph.Literal(3),
+            pyoxigraph.NamedNode("http://h"),
+        )
+    ]
+    store.add_graph(pyoxigraph.NamedNode("http://h"), quads)
+    assert triples() == 3
+    store.remove_graph(pyoxigraph.NamedNode("http://g"))
+    assert triples() == 1
+    with pytest.raises(QueryError):
+        store.update("INSERT DATA { nonsense")
+    assert triples() == 1  # a failed write is a new generation too: a new view, same data
     runner.close()
     store.close()

@@ -11,6 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from provld.config import Settings
+from provld.errors import InputError
 from provld.web import create_app
 from provld.web.negotiation import choose, parse_accept
 
@@ -180,6 +182,109 @@ def test_html_pages_show_labels_and_relations(client: FlaskClient, loaded: str) 
     found = client.get("/search?q=stack").get_data(as_text=True)
     assert "stack" in found and "/resource?uri=" in found
     assert client.get("/static/provld.css").mimetype == "text/css"
+
+
+# -- kept answers (provld.web.cache) ------------------------------------------------------
+
+
+def _kept(app: Flask) -> int | None:
+    """How many answers are kept; None where the store keeps none (a SPARQL server)."""
+    if app.extensions["provld.store"].generation is None:
+        return None
+    return len(app.extensions["provld.answers"])
+
+
+def _sparql_update(client: FlaskClient, text: str) -> None:
+    response = client.post(
+        "/sparql", data=text, headers={**AUTH, "Content-Type": "application/sparql-update"}
+    )
+    assert response.status_code == 204, response.data
+
+
+def test_kept_answers_follow_every_write(app: Flask, client: FlaskClient) -> None:
+    body = shared("w3c-prov/association7.ttl").read_bytes()
+    created = client.post("/documents", data=body, headers={**AUTH, "Content-Type": "text/turtle"})
+    location = created.headers["Location"]
+    url = "/resource?uri=http://example.org/a1"  # the activity of association7
+    turtle = {"Accept": "text/turtle"}
+    first = client.get(url, headers=turtle)
+    assert first.status_code == 200 and b"wasAssociatedWith" in first.data
+    again = client.get(url, headers=turtle)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Link"] == first.headers["Link"]
+    assert _kept(app) in (1, None)
+    # another Accept is another answer, never the Turtle one
+    jsonld = client.get(url, headers={"Accept": "application/ld+json"})
+    assert jsonld.mimetype == "application/ld+json" and jsonld.data != first.data
+    assert _kept(app) in (2, None)
+    # a SPARQL update, a replaced document, a removed one: each is seen at once
+    _sparql_update(
+        client,
+        "INSERT DATA { GRAPH <http://example.org/extra> "
+        "{ <http://example.org/a1> <http://www.w3.org/2000/01/rdf-schema#label> 'kept?' } }",
+    )
+    assert b"kept?" in client.get(url, headers=turtle).data
+    _sparql_update(client, "DROP GRAPH <http://example.org/extra>")
+    assert b"kept?" not in client.get(url, headers=turtle).data
+    usage = shared("w3c-prov/usage5.ttl").read_bytes()
+    client.put(location, data=usage, headers={**AUTH, "Content-Type": "text/turtle"})
+    replaced = client.get(url, headers=turtle).data  # a1 is in usage5 too
+    assert b"qualifiedUsage" in replaced and b"wasAssociatedWith" not in replaced
+    client.put(location, data=body, headers={**AUTH, "Content-Type": "text/turtle"})
+    assert b"wasAssociatedWith" in client.get(url, headers=turtle).data
+    client.delete(location, headers=AUTH)
+    assert client.get(url, headers=turtle).status_code == 404
+
+
+def test_kept_answers_revalidate_and_answer_head(
+    app: Flask, client: FlaskClient, loaded: str
+) -> None:
+    url = f"/resource?uri={ACTIVITY}"
+    first = client.get(url)  # HTML: a browser
+    kept = client.get(url)
+    assert kept.mimetype == "text/html" and kept.data == first.data
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    head = client.head(url)
+    assert head.status_code == 200 and not head.data and head.headers["ETag"] == etag
+    assert head.headers["Content-Length"] == first.headers["Content-Length"]
+    # what is not a 200 is not kept: an unknown IRI is 404 every time, known or not
+    for _ in range(2):
+        assert client.get("/resource?uri=http://example.org/nothing").status_code == 404
+    assert _kept(app) in (1, None)
+
+
+def test_kept_answers_stay_within_their_limit(tmp_path: Path) -> None:
+    app = create_app({"PROVLD_STORE": str(tmp_path / "s"), "PROVLD_CACHE_MB": "0.05"})
+    client = app.test_client()
+    store = app.extensions["provld.store"]
+    store.update(
+        "INSERT DATA { GRAPH <http://example.org/g> { "
+        + " ".join(
+            f"<http://example.org/e{i}> a <http://www.w3.org/ns/prov#Entity> ." for i in range(60)
+        )
+        + " } }"
+    )
+    answers = app.extensions["provld.answers"]
+    for i in range(60):
+        response = client.get(
+            f"/resource?uri=http://example.org/e{i}", headers={"Accept": "text/turtle"}
+        )
+        assert response.status_code == 200 and f"e{i}>".encode() in response.data
+        assert answers.held <= answers.limit
+    if store.generation is not None:
+        assert 0 < len(answers) < 60  # the oldest went first
+    store.close()
+
+
+def test_no_kept_answers_when_the_cache_is_off(tmp_path: Path) -> None:
+    app = create_app({"PROVLD_STORE": str(tmp_path / "s"), "PROVLD_CACHE_MB": "0"})
+    client = app.test_client()
+    client.get("/resource?uri=http://www.w3.org/ns/prov#Entity")
+    assert len(app.extensions["provld.answers"]) == 0
+    app.extensions["provld.store"].close()
+    with pytest.raises(InputError, match="PROVLD_CACHE_MB must be zero or more"):
+        Settings.from_env({"PROVLD_CACHE_MB": "-1"})
 
 
 # -- documents ---------------------------------------------------------------------------

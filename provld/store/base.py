@@ -21,6 +21,7 @@ from pyoxigraph import (
 )
 
 from provld.errors import StoreError
+from provld.resources import named_query
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 Bindings = Mapping[str, NamedNode | BlankNode | Literal]
@@ -39,6 +40,9 @@ class Backend(ABC):
     #: then a load another process has begun is not a crash's trace (see
     #: :meth:`provld.documents.Catalogue.recover`).
     shared: bool = False
+    #: A number that changes with every write, where this process makes every write
+    #: (the embedded store); None where others may write too. Caches key on it.
+    generation: int | None = None
 
     @abstractmethod
     def query(
@@ -94,6 +98,17 @@ class Backend(ABC):
 
     @abstractmethod
     def has_graph(self, graph: NamedNode) -> bool: ...
+
+    def about(self, resource: NamedNode) -> list[Quad]:
+        """The quads whose subject is ``resource``, and those of the blank nodes they point
+        at, in every named graph: what a description of ``resource`` is made of, with the
+        documents it comes from."""
+        result = self.query(named_query("about"), bindings={"resource": resource})
+        assert isinstance(result, QuerySolutions)
+        return [
+            Quad(row["s"], row["p"], row["o"], row["g"])  # type: ignore[arg-type]
+            for row in result
+        ]
 
     @abstractmethod
     def graph_quads(self, graph: NamedNode) -> Iterator[Quad]:

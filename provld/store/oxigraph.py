@@ -15,12 +15,14 @@ says so instead of RocksDB's lock message.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph
-from pyoxigraph import NamedNode, Quad, RdfFormat
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat
 
 from provld.errors import QueryError, StoreError
 from provld.store.base import Backend, Bindings, QueryResult, variables
@@ -39,6 +41,8 @@ class OxigraphBackend(Backend):
     def __init__(self, location: str) -> None:
         self.location = location
         self.in_memory = location in {"memory:", ":memory:"}
+        self.generation: int = 0
+        self._counting = threading.Lock()
         try:
             if self.in_memory:
                 self.store = pyoxigraph.Store()
@@ -81,18 +85,29 @@ class OxigraphBackend(Backend):
         except OSError as exc:
             raise StoreError(str(exc), store=self.location) from None
 
-    def update(self, sparql: str) -> None:
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Around every write: store errors as StoreError, and a new generation once the
+        write is over (failed or not), so that nothing read during it stays cached."""
         try:
-            self.store.update(sparql)
-        except SyntaxError as exc:
-            raise QueryError(f"malformed update: {exc}") from None
+            yield
         except OSError as exc:
             raise StoreError(str(exc), store=self.location) from None
+        finally:
+            with self._counting:
+                self.generation += 1
+
+    def update(self, sparql: str) -> None:
+        with self._writing():
+            try:
+                self.store.update(sparql)
+            except SyntaxError as exc:
+                raise QueryError(f"malformed update: {exc}") from None
 
     def add_graph(
         self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None
     ) -> None:
-        try:
+        with self._writing():
             if self.in_memory or (size is not None and size <= TRANSACTION_LIMIT):
                 self.store.extend(quads)
                 return
@@ -110,8 +125,6 @@ class OxigraphBackend(Backend):
             while batch := list(itertools.islice(it, BULK_SLICE)):
                 self.store.bulk_extend(batch)
             self.store.flush()
-        except OSError as exc:
-            raise StoreError(str(exc), store=self.location) from None
 
     def bulk_allowed(self, size: int) -> bool:
         """True when a graph of ``size`` quads would go through the bulk loader."""
@@ -120,21 +133,29 @@ class OxigraphBackend(Backend):
     def load_graph(
         self, graph: NamedNode, data: bytes, fmt: RdfFormat, *, base_iri: str | None = None
     ) -> None:
-        try:
+        with self._writing():
             self.store.bulk_load(data, fmt, base_iri=base_iri, to_graph=graph)
             self.store.flush()
-        except OSError as exc:
-            raise StoreError(str(exc), store=self.location) from None
 
     def remove_graph(self, graph: NamedNode) -> None:
-        try:
+        with self._writing():
             if self.store.contains_named_graph(graph):
                 self.store.remove_graph(graph)
-        except OSError as exc:
-            raise StoreError(str(exc), store=self.location) from None
 
     def has_graph(self, graph: NamedNode) -> bool:
         return bool(self.store.contains_named_graph(graph))
+
+    def about(self, resource: NamedNode) -> list[Quad]:
+        # By pattern: a third of the time of the same SPARQL query, which is parsed and
+        # planned at every call (resource pages are the most frequent request).
+        try:
+            found = list(self.store.quads_for_pattern(resource, None, None, None))
+            for quad in found[:]:
+                if isinstance(quad.object, BlankNode):
+                    found.extend(self.store.quads_for_pattern(quad.object, None, None, None))
+        except OSError as exc:
+            raise StoreError(str(exc), store=self.location) from None
+        return found
 
     def named_graphs(self) -> list[NamedNode]:
         return [g for g in self.store.named_graphs() if isinstance(g, NamedNode)]

@@ -18,6 +18,7 @@ from provld.documents import Catalogue
 from provld.errors import StoreError
 from provld.limits import Limits, QueryRunner
 from provld.store import open_store
+from provld.web.cache import Answers
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
@@ -47,6 +48,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["provld.catalogue"] = catalogue
     runner = QueryRunner(store, Limits(settings.query_timeout, settings.max_results))
     app.extensions["provld.runner"] = runner
+    app.extensions["provld.answers"] = Answers(store, int(settings.cache_mb * 1024 * 1024))
     atexit.register(store.close)
     atexit.register(runner.close)
 

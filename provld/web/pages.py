@@ -18,6 +18,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from provld.describe import label, labels_in, ontology
 from provld.store.base import Backend
 from provld.vocab import DESCRIPTION_CLASSES, RDF_TYPE, RDFS_LABEL
+from provld.web.respond import format_url
 
 _PREFIXES = {
     "http://www.w3.org/ns/prov#": "prov",
@@ -172,13 +173,12 @@ def resource_page(
     # Links to the other formats keep the request's own parameters (/resource?uri=...).
     args = {k: v for k, v in request.args.items() if k != "format"}
     format_links = [
-        (label_, f"{request.path}?{urlencode({**args, 'format': fmt_name})}")
-        for fmt_name, label_ in _FORMAT_LINKS
+        (label_, format_url(request.path, args, fmt_name)) for fmt_name, label_ in _FORMAT_LINKS
     ]
     picture = view_links = None
     kinds = {t.iri for t in types}
     if kinds & _PROV_ELEMENTS and not kinds & DESCRIPTION_CLASSES:  # its neighbourhood and views
-        picture = f"{request.path}?{urlencode({**args, 'format': 'svg'})}"
+        picture = format_url(request.path, args, "svg")
         scope = urlencode({"id": resource.value})
         view_links = [
             ("Workflow", f"/views/workflow?{scope}"),

@@ -13,41 +13,39 @@ from provld.errors import InputError, NotFoundError
 from provld.lineage import neighbourhood
 from provld.picture import draw
 from provld.web import context
+from provld.web.cache import kept
 from provld.web.pages import href, resource_page
 from provld.web.respond import negotiated, pick_format
 
 blueprint = Blueprint("resources", __name__)
 
-
-def _documents_with(resource: NamedNode) -> list[NamedNode]:
-    result = context.store().query(
-        "SELECT ?r ?g WHERE { GRAPH ?g { ?r ?p ?o } } GROUP BY ?r ?g LIMIT 20",
-        bindings={"r": resource},
-    )
-    catalogue = context.catalogue().graph
-    return [row["g"] for row in result if row["g"] != catalogue]  # type: ignore[union-attr]
+#: The documents a resource page lists and links as its provenance (``has_provenance``).
+MOST_DOCUMENTS = 20
+#: A resource's triples and the documents they are stated in (:func:`describe.about`).
+Description = tuple[list[Triple], list[NamedNode]]
 
 
 def _serve(
     resource: NamedNode,
     extension: str | None = None,
     params: dict[str, str] | None = None,
-    triples: list[Triple] | None = None,
+    found: Description | None = None,
 ) -> Response:
-    """The negotiated description of ``resource`` (``triples`` when already looked up)."""
+    """The negotiated description of ``resource`` (``found`` when already looked up)."""
     fmt = pick_format(extension, pictures=True)
     store = context.store()
-    if triples is None:
-        triples = describe.describe(store, resource)
+    triples, documents = found or describe.about(
+        store, resource, leave_out=context.catalogue().graph
+    )
     if not triples:
         return not_found(fmt, f"nothing is known about {resource.value}")
     base = context.settings().base_uri
+    documents = documents[:MOST_DOCUMENTS]
 
     def picture(name: str) -> bytes:
         around = neighbourhood(store, resource, base=base)
         return draw(around, name, starts=[resource], link=lambda iri: href(iri, base))
 
-    documents = _documents_with(resource)
     links = [
         f"<{'/' + d.value[len(base) :] if d.value.startswith(base) else d.value}>; "
         'rel="http://www.w3.org/ns/prov#has_provenance"'
@@ -86,7 +84,7 @@ def not_found(fmt: formats.Format, detail: str) -> Response:
     raise NotFoundError(detail)
 
 
-def _with_extension(iri: str) -> tuple[NamedNode, str | None, list[Triple] | None]:
+def _with_extension(iri: str) -> tuple[NamedNode, str | None, Description | None]:
     """The IRI asked for, or its stem when the path ends in a format's extension and the
     full IRI names nothing (``/id/run42.ttl`` is ``/id/run42`` in Turtle); with the
     description of the full IRI when it had to be looked up."""
@@ -98,9 +96,9 @@ def _with_extension(iri: str) -> tuple[NamedNode, str | None, list[Triple] | Non
         fmt = formats.lookup(suffix)
     except InputError:
         return resource, None, None
-    triples = describe.describe(context.store(), resource)
-    if triples:
-        return resource, None, triples
+    found = describe.about(context.store(), resource, leave_out=context.catalogue().graph)
+    if found[0]:
+        return resource, None, found
     return _iri(iri[: -len(suffix) - 1]), fmt.name, None
 
 
@@ -112,12 +110,14 @@ def _iri(text: str) -> NamedNode:
 
 
 @blueprint.get("/id/<path:rest>")
+@kept
 def thing(rest: str) -> Response:
-    resource, extension, triples = _with_extension(context.settings().base_uri + "id/" + rest)
-    return _serve(resource, extension, triples=triples)
+    resource, extension, found = _with_extension(context.settings().base_uri + "id/" + rest)
+    return _serve(resource, extension, found=found)
 
 
 @blueprint.get("/resource")
+@kept
 def foreign() -> Response:
     uri = request.args.get("uri")
     if not uri:

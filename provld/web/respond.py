@@ -78,14 +78,21 @@ def available(pictures: bool = False) -> list[str]:
     return [formats.lookup(n).media_type for n in OFFERED + (PICTURES if pictures else [])]
 
 
+def format_url(path: str, params: dict[str, str], name: str) -> str:
+    """The URL of ``path`` with ``params`` in the format ``name``."""
+    return f"{path}?{urlencode({**params, 'format': name})}"
+
+
 def link_header(
     path: str, params: dict[str, str], extra: Iterable[str] = (), pictures: bool = False
 ) -> str:
-    links = []
-    for name in OFFERED + (PICTURES if pictures else []):
-        fmt = formats.lookup(name)
-        query = urlencode({**params, "format": name})
-        links.append(f'<{path}?{query}>; rel="alternate"; type="{fmt.media_type}"')
+    # The parameters are quoted once, not once per format: quoting was a third of the
+    # time of a resource request in Turtle.
+    query = urlencode(params) + "&" if params else ""
+    links = [
+        f'<{path}?{query}format={name}>; rel="alternate"; type="{formats.lookup(name).media_type}"'
+        for name in OFFERED + (PICTURES if pictures else [])
+    ]
     links.extend(extra)
     return ", ".join(links)
 
@@ -118,8 +125,7 @@ def negotiated(
         mimetype = asked if asked in fmt.media_types else fmt.media_type
     response = Response(body, status=status, mimetype=mimetype)
     response.headers["Vary"] = "Accept"
-    query = urlencode({**params, "format": fmt.name})
-    response.headers["Content-Location"] = f"{request.path}?{query}"
+    response.headers["Content-Location"] = format_url(request.path, params, fmt.name)
     response.headers["Link"] = link_header(request.path, params, links, picture is not None)
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     if modified is not None:
