@@ -224,7 +224,7 @@ def test_kept_answers_follow_every_write(app: Flask, client: FlaskClient) -> Non
         "{ <http://example.org/a1> <http://www.w3.org/2000/01/rdf-schema#label> 'kept?' } }",
     )
     assert b"kept?" in client.get(url, headers=turtle).data
-    _sparql_update(client, "DROP GRAPH <http://example.org/extra>")
+    _sparql_update(client, "CLEAR GRAPH <http://example.org/extra>")
     assert b"kept?" not in client.get(url, headers=turtle).data
     usage = shared("w3c-prov/usage5.ttl").read_bytes()
     client.put(location, data=usage, headers={**AUTH, "Content-Type": "text/turtle"})
