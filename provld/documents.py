@@ -50,6 +50,8 @@ _SOURCE = NamedNode(PROVLD + "source")
 _TRIPLES = NamedNode(PROVLD + "tripleCount")
 _RECORDS = NamedNode(PROVLD + "recordCount")
 _FORMAT = NamedNode(DCTERMS + "format")
+#: Bytes of PROV-JSON per quad it maps to, about (the synthetic CTA set: 53).
+_JSON_QUAD = 50
 #: Seconds after which a load still marked as loading in a shared store is taken for one
 #: that a crash cut short (see Catalogue.recover).
 STALE_AFTER = 6 * 3600.0
@@ -219,15 +221,23 @@ class Catalogue:
                 self._discard(graph)
                 raise translate(exc, source=source) from None
             return _stored_document(graph, fmt, stats, data, digest, source, started)
-        quads = document_quads(data, fmt, graph, source=source, local_base=base, stats=stats)
+        # A PROV-JSON document big enough for the bulk path is mapped as it is read, and
+        # written meanwhile (ingest.document_quads).
+        stream = fmt.name == "provjson" and self.store.bulk_allowed(len(data) // _JSON_QUAD)
+        quads = document_quads(
+            data, fmt, graph, source=source, local_base=base, stats=stats, stream=stream
+        )
         first = list(itertools.islice(quads, 1))  # fail on unreadable input before writing
         quads = itertools.chain(first, quads)
 
         # PROV records give about four quads each; RDF about one triple per 60 bytes.
-        estimated = stats["records"] * 4 if "records" in stats else len(data) // 60
+        if stream:
+            estimated = len(data) // _JSON_QUAD
+        else:
+            estimated = stats["records"] * 4 if "records" in stats else len(data) // 60
         try:
             if self.store.bulk_allowed(estimated):
-                self._bulk_load(graph, quads, entry, check)
+                self._bulk_load(graph, quads, entry, check, estimated)
             else:
                 if validate is not None:
                     # Small enough for memory: checked in a scratch store, then written.
@@ -245,11 +255,19 @@ class Catalogue:
         return _stored_document(graph, fmt, stats, data, digest, source, started)
 
     def _bulk_load(
-        self, graph: NamedNode, quads: Iterator[Quad], entry: Iterator[Quad], check: object
+        self,
+        graph: NamedNode,
+        quads: Iterator[Quad],
+        entry: Iterator[Quad],
+        check: object,
+        size: int,
     ) -> None:
         # Journal first: a crash from here on leaves an entry marked loading.
         self.store.update(_journal(self.graph, graph))
-        self.store.add_graph(graph, quads)
+        # The size estimate tells the store to write in bulk from the first quad (without
+        # it, the store reads a transaction's worth ahead to choose, and then cannot
+        # write while the rest is made).
+        self.store.add_graph(graph, quads, size=size)
         check(partial(_stored, self.store, graph))  # type: ignore[operator]
         self._commit(graph, entry)
 

@@ -32,10 +32,16 @@ _ACTIVITY = VOPROV + "activity"
 _DESCRIPTION = VOPROV + "description"
 
 
-def upgrade_drafts(doc: Document) -> None:
-    """Rewrite the draft record kinds of ``doc`` (and its bundles) in place."""
+#: Record kinds that :func:`upgrade_drafts` may rewrite or add records for.
+DRAFT_TOUCHED = frozenset({"activityFlow", "hadStep", "parameter"})
+
+
+def upgrade_drafts(doc: Document, ids: set[object] | None = None) -> None:
+    """Rewrite the draft record kinds of ``doc`` (and its bundles) in place; ``ids`` are
+    the identifiers of every record of the document, when ``doc`` holds only some."""
     extra: list[Record] = []
-    ids = {r.id for r in doc.all_records() if r.id is not None}
+    if ids is None:
+        ids = {r.id for r in doc.all_records() if r.id is not None}
     for record in doc.records:
         if record.kind == "activityFlow":
             record.kind = "activity"

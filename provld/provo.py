@@ -23,7 +23,7 @@ ends (``voprov:activityDescription``, ``voprov:usageDescription``...), and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad
 
@@ -99,6 +99,39 @@ def document_quads(
             yield from _element(record, g)
         else:
             raise FormatError(f"record kind {record.kind!r} has no PROV-O mapping")
+
+
+#: Relations whose mapping depends on the kind of what they link (a description link's
+#: property, a configuration's): with records read one by one, mapped last.
+_KIND_DEPENDENT = frozenset({"isDescribedBy", "isRelatedTo", "wasConfiguredBy"})
+
+
+def stream_quads(
+    doc: Document, records: Iterable[Record], graph: _GraphName | None = None
+) -> Iterator[Quad]:
+    """The PROV-O quads of a document read record by record (``records``; ``doc`` has
+    its bundles once they are all read): the same quads as :func:`document_quads`, made
+    as the records come. The few relations that need the kind of every record are mapped
+    after the last one."""
+    g = graph if graph is not None else DefaultGraph()
+    kinds: dict[Node, str] = {}
+    later: list[Record] = []
+    for record in records:
+        if record.id is not None and kinds.get(record.id) in (None, "entity", "agent"):
+            kinds[record.id] = record.kind  # as record_kinds
+        if record.kind in _KIND_DEPENDENT:
+            later.append(record)
+        elif record.kind in RELATIONS:
+            yield from _relation(record, kinds, g)
+        elif record.kind in ELEMENT_CLASSES:
+            yield from _element(record, g)
+        else:
+            raise FormatError(f"record kind {record.kind!r} has no PROV-O mapping")
+    for record in later:
+        yield from _relation(record, kinds, g)
+    for bundle_id in _bundle_ids(doc):
+        yield Quad(bundle_id, RDF_TYPE, _PROV_BUNDLE, g)
+        yield Quad(bundle_id, RDF_TYPE, _PROV_ENTITY, g)
 
 
 def _drained(doc: Document) -> Iterator[Record]:

@@ -230,3 +230,28 @@ def test_a_bulk_load_is_validated_in_place(
             data, formats.lookup(fmt_name), validate=partial(validate, profile="basic")
         )
         assert catalogue.exists(stored.graph)
+
+
+def test_a_blank_node_stays_one_node_across_bulk_slices(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path writes in slices, and the store's loader labels the blank nodes of
+    each call anew: a blank node named at both ends of a big document is still one."""
+    monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 10)
+    monkeypatch.setattr(oxistore, "BULK_SLICE", 50)
+    middle = "".join(f'<http://ex.org/s{i}> <http://ex.org/p> "{i}" .\n' for i in range(400))
+    trig = (
+        "{ _:shared <http://ex.org/first> <http://ex.org/a> .\n"
+        + middle
+        + "_:shared <http://ex.org/last> <http://ex.org/b> .\n"
+        + "<http://ex.org/c> <http://ex.org/q> _:shared . }\n"
+    ).encode()
+    stored = catalogue.load(trig, formats.lookup("trig"), source="big.trig")
+    rows = list(
+        catalogue.store.query(
+            "SELECT DISTINCT ?g ?b WHERE { GRAPH ?g { ?b <http://ex.org/first> ?x ; "
+            "<http://ex.org/last> ?y . <http://ex.org/c> <http://ex.org/q> ?b } }",
+            bindings={"g": stored.graph},
+        )
+    )
+    assert len(rows) == 1

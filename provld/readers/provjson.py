@@ -17,12 +17,13 @@ Blank identifiers (``_:id1``) are local to their bundle: voprov reuses them in e
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from provld.drafts import KIND_RENAMES, upgrade_drafts
+from provld.drafts import DRAFT_TOUCHED, KIND_RENAMES, upgrade_drafts
 from provld.errors import ParseError
 from provld.model import (
     DATETIME,
@@ -68,6 +69,57 @@ def read_provjson(
     ``local_base`` resolves identifiers that are neither prefixed nor absolute (bundle
     names like ``#description#entities`` that voprov writes).
     """
+    reader = _Reader(source, local_base)
+    doc = reader.document(_parse(data, source), None, "")
+    upgrade_drafts(doc)
+    return doc
+
+
+def stream_provjson(
+    data: bytes | str, source: str | None = None, *, local_base: str = "urn:provld:local:"
+) -> tuple[Document, Iterator[Record]]:
+    """A PROV-JSON document read record by record, for big documents: the records come
+    as they are read, so that they can be mapped and stored meanwhile.
+
+    Returns the document (its prefixes; its bundles once the records are all read) and
+    the records, each once, bundles' included. Records the draft upgrade may change
+    (:data:`provld.drafts.DRAFT_TOUCHED`: a few parameters) come last, upgraded with
+    every identifier of the document known, as :func:`read_provjson` does.
+    """
+    top = _parse(data, source)
+    reader = _Reader(source, local_base)
+    scope = reader.scope(top, None, "")
+    doc = reader.header(scope)
+
+    def records() -> Iterator[Record]:
+        ids: set[object] = set()
+        later: list[Record] = []
+        for key in list(top):
+            section = top.pop(key)
+            if key == "prefix":
+                continue
+            if key == "bundle":
+                for bundle_id, bundle in reader.bundles(section, scope, "").items():
+                    upgrade_drafts(bundle)
+                    doc.bundles[bundle_id] = bundle
+                    for record in bundle.all_records():
+                        ids.add(record.id)
+                        yield record
+                continue
+            for record in reader.section(key, section, scope, ""):
+                ids.add(record.id)
+                if record.kind in DRAFT_TOUCHED:
+                    later.append(record)
+                else:
+                    yield record
+        rest = Document(namespaces=doc.namespaces, records=later)
+        upgrade_drafts(rest, ids)
+        yield from rest.records
+
+    return doc, records()
+
+
+def _parse(data: bytes | str, source: str | None) -> dict[str, Any]:
     try:
         top = json.loads(data)
     except json.JSONDecodeError as exc:
@@ -80,10 +132,7 @@ def read_provjson(
         raise ParseError(
             f"a PROV-JSON document is a JSON object, not {type(top).__name__}", source=source
         )
-    reader = _Reader(source, local_base)
-    doc = reader.document(top, None, "")
-    upgrade_drafts(doc)
-    return doc
+    return top
 
 
 class _Reader:
@@ -94,14 +143,22 @@ class _Reader:
     def fail(self, where: str, message: str) -> ParseError:
         return ParseError(f"{where}: {message}" if where else message, source=self.source)
 
-    def document(self, top: dict[str, Any], parent: _Scope | None, where: str) -> Document:
+    def scope(self, top: dict[str, Any], parent: _Scope | None, where: str) -> _Scope:
         prefixes = top.get("prefix", {})
         if not isinstance(prefixes, dict):
             raise self.fail(where, "'prefix' must be an object")
-        scope = _Scope(self, prefixes, parent, where)
+        return _Scope(self, prefixes, parent, where)
+
+    def header(self, scope: _Scope) -> Document:
+        """An empty document with the prefixes of ``scope``."""
         doc = Document(namespaces=dict(scope.prefixes))
         if scope.default is not None:
             doc.namespaces[""] = scope.default
+        return doc
+
+    def document(self, top: dict[str, Any], parent: _Scope | None, where: str) -> Document:
+        scope = self.scope(top, parent, where)
+        doc = self.header(scope)
         # Sections are taken out of the parsed JSON as they are read, so that the JSON and
         # the records are not both whole in memory for a big document.
         for key in list(top):
@@ -109,40 +166,42 @@ class _Reader:
             if key == "prefix":
                 continue
             if key == "bundle":
-                if not isinstance(section, dict):
-                    raise self.fail(where, "'bundle' must be an object")
-                for name, content in section.items():
-                    bundle_id = scope.iri(name, f"{where}bundle {name!r}")
-                    if not isinstance(content, dict):
-                        raise self.fail(where, f"bundle {name!r} must be an object")
-                    assert isinstance(bundle_id, NamedNode)
-                    doc.bundles[bundle_id] = self.document(
-                        content, scope, f"{where}bundle {name}: "
-                    )
+                doc.bundles.update(self.bundles(section, scope, where))
                 continue
-            kind = KIND_RENAMES.get(key, key)
-            if (
-                kind not in _ELEMENT_KINDS
-                and kind not in RELATION_ARGS
-                and kind not in _DRAFT_KINDS
-            ):
-                raise self.fail(where, f"unknown record kind {key!r}")
-            if not isinstance(section, dict):
-                raise self.fail(where, f"{key!r} must be an object of records")
-            for rid, body in section.items():
-                bodies = body if isinstance(body, list) else [body]
-                for one in bodies:
-                    if not isinstance(one, dict):
-                        raise self.fail(where, f"{key} {rid!r}: a record must be an object")
-                    members = one.get("prov:entity")
-                    if kind == "hadMember" and isinstance(members, list):
-                        # PROV-JSON lets one hadMember list several members
-                        for member in members:
-                            single = {**one, "prov:entity": member}
-                            doc.records.append(scope.record(kind, rid, single))
-                        continue
-                    doc.records.append(scope.record(kind, rid, one))
+            doc.records.extend(self.section(key, section, scope, where))
         return doc
+
+    def bundles(self, section: Any, scope: _Scope, where: str) -> dict[NamedNode, Document]:
+        if not isinstance(section, dict):
+            raise self.fail(where, "'bundle' must be an object")
+        out = {}
+        for name, content in section.items():
+            bundle_id = scope.iri(name, f"{where}bundle {name!r}")
+            if not isinstance(content, dict):
+                raise self.fail(where, f"bundle {name!r} must be an object")
+            assert isinstance(bundle_id, NamedNode)
+            out[bundle_id] = self.document(content, scope, f"{where}bundle {name}: ")
+        return out
+
+    def section(self, key: str, section: Any, scope: _Scope, where: str) -> Iterator[Record]:
+        """The records of one section (``"entity": {...}``)."""
+        kind = KIND_RENAMES.get(key, key)
+        if kind not in _ELEMENT_KINDS and kind not in RELATION_ARGS and kind not in _DRAFT_KINDS:
+            raise self.fail(where, f"unknown record kind {key!r}")
+        if not isinstance(section, dict):
+            raise self.fail(where, f"{key!r} must be an object of records")
+        for rid, body in section.items():
+            bodies = body if isinstance(body, list) else [body]
+            for one in bodies:
+                if not isinstance(one, dict):
+                    raise self.fail(where, f"{key} {rid!r}: a record must be an object")
+                members = one.get("prov:entity")
+                if kind == "hadMember" and isinstance(members, list):
+                    # PROV-JSON lets one hadMember list several members
+                    for member in members:
+                        yield scope.record(kind, rid, {**one, "prov:entity": member})
+                    continue
+                yield scope.record(kind, rid, one)
 
 
 def _where(context: str | tuple[str, ...]) -> str:

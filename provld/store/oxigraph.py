@@ -15,6 +15,7 @@ says so instead of RocksDB's lock message.
 from __future__ import annotations
 
 import itertools
+import queue
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph
-from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Triple
 
 from provld.errors import QueryError, StoreError
 from provld.store.base import Backend, Bindings, QueryResult, variables
@@ -31,8 +32,8 @@ from provld.store.base import Backend, Bindings, QueryResult, variables
 #: about 150 MB, and pyoxigraph's transactional writes run at 65k quads/s against 170k/s
 #: for the bulk loader on this class of machine (benchmarks/ingest.py).
 TRANSACTION_LIMIT = 200_000
-#: Quads handed to the bulk loader at a time.
-BULK_SLICE = 500_000
+#: Quads handed to the bulk loader at a time (see OxigraphBackend._bulk_write).
+BULK_SLICE = 50_000
 
 
 class OxigraphBackend(Backend):
@@ -119,12 +120,57 @@ class OxigraphBackend(Backend):
                     self.store.extend(head)
                     return
                 quads = itertools.chain(head, it)
-            # In slices: pyoxigraph's bulk loader buffers what it is given in memory
-            # (about 0.5 kB a quad), so one call per slice keeps a big load's memory flat.
-            it = iter(quads)
-            while batch := list(itertools.islice(it, BULK_SLICE)):
-                self.store.bulk_extend(batch)
+            self._bulk_write(quads)
             self.store.flush()
+
+    def _bulk_write(self, quads: Iterable[Quad]) -> None:
+        """Write ``quads`` with the bulk loader, in slices, while the next slice is made.
+
+        pyoxigraph's ``bulk_extend`` holds the GIL from start to end, so making quads (a
+        PROV document's mapping, in Python) and writing them would take turns. Its
+        ``bulk_load`` of bytes lets the GIL go: each slice is written out as N-Quads and
+        loaded by a second thread while this one makes the next. Slices also keep memory
+        flat: the loader buffers what it is given (about 0.5 kB a quad).
+
+        But the loader gives the blank nodes of each ``bulk_load`` new labels, so one
+        blank node in two slices would become two: quads with blank nodes go to
+        ``bulk_extend`` as they are (a quarter of a PROV document's, its qualified
+        relations), by the same thread, after the slice's other quads.
+        """
+        slices: queue.Queue[tuple[bytes, list[Quad]] | None] = queue.Queue(maxsize=2)
+        failed: list[BaseException] = []
+
+        def write() -> None:
+            while (work := slices.get()) is not None:
+                if not failed:  # after a failure, only take what is left, so put never waits
+                    try:
+                        self.store.bulk_load(work[0], RdfFormat.N_QUADS)
+                        if work[1]:
+                            self.store.bulk_extend(work[1])
+                    except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                        failed.append(exc)
+
+        writer = threading.Thread(target=write, name="provld-bulk-writer", daemon=True)
+        writer.start()
+        blank: list[Quad] = []
+        try:
+            it = iter(quads)
+            while not failed and (batch := list(itertools.islice(it, BULK_SLICE))):
+                plain: list[Quad] = []
+                for q in batch:
+                    (blank if _has_blank(q) else plain).append(q)
+                if len(blank) >= BULK_SLICE * 4:  # fewer, bigger calls: fewer files to merge
+                    slices.put((_nquads(plain), blank))
+                    blank = []
+                else:
+                    slices.put((_nquads(plain), []))
+            if blank and not failed:
+                slices.put((b"", blank))
+        finally:
+            slices.put(None)
+            writer.join()
+        if failed:
+            raise failed[0]
 
     def bulk_allowed(self, size: int) -> bool:
         """True when a graph of ``size`` quads would go through the bulk loader."""
@@ -190,3 +236,15 @@ class OxigraphBackend(Backend):
             store.flush()
         except (OSError, AttributeError):
             pass
+
+
+def _has_blank(quad: Quad) -> bool:
+    """True when ``quad`` has a blank node (in a triple term too)."""
+    subject, obj = quad.subject, quad.object
+    return type(subject) is BlankNode or type(obj) is BlankNode or type(obj) is Triple
+
+
+def _nquads(quads: list[Quad]) -> bytes:
+    data = pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS)
+    assert data is not None  # no output file given: the bytes are returned
+    return data
