@@ -89,16 +89,9 @@ def document_quads(
     """
     g = graph if graph is not None else DefaultGraph()
     kinds = record_kinds(doc)
-    for bundle_id in _bundle_ids(doc):
-        yield Quad(bundle_id, RDF_TYPE, _PROV_BUNDLE, g)
-        yield Quad(bundle_id, RDF_TYPE, _PROV_ENTITY, g)
+    yield from _bundle_quads(doc, g)
     for record in _drained(doc) if drain else doc.all_records():
-        if record.kind in RELATIONS:
-            yield from _relation(record, kinds, g)
-        elif record.kind in ELEMENT_CLASSES:
-            yield from _element(record, g)
-        else:
-            raise FormatError(f"record kind {record.kind!r} has no PROV-O mapping")
+        yield from _record_quads(record, kinds, g)
 
 
 #: Relations whose mapping depends on the kind of what they link (a description link's
@@ -117,18 +110,26 @@ def stream_quads(
     kinds: dict[Node, str] = {}
     later: list[Record] = []
     for record in records:
-        if record.id is not None and kinds.get(record.id) in (None, "entity", "agent"):
-            kinds[record.id] = record.kind  # as record_kinds
+        _note_kind(kinds, record)
         if record.kind in _KIND_DEPENDENT:
             later.append(record)
-        elif record.kind in RELATIONS:
-            yield from _relation(record, kinds, g)
-        elif record.kind in ELEMENT_CLASSES:
-            yield from _element(record, g)
         else:
-            raise FormatError(f"record kind {record.kind!r} has no PROV-O mapping")
+            yield from _record_quads(record, kinds, g)
     for record in later:
         yield from _relation(record, kinds, g)
+    yield from _bundle_quads(doc, g)
+
+
+def _record_quads(record: Record, kinds: dict[Node, str], g: _GraphName) -> Iterator[Quad]:
+    if record.kind in RELATIONS:
+        yield from _relation(record, kinds, g)
+    elif record.kind in ELEMENT_CLASSES:
+        yield from _element(record, g)
+    else:
+        raise FormatError(f"record kind {record.kind!r} has no PROV-O mapping")
+
+
+def _bundle_quads(doc: Document, g: _GraphName) -> Iterator[Quad]:
     for bundle_id in _bundle_ids(doc):
         yield Quad(bundle_id, RDF_TYPE, _PROV_BUNDLE, g)
         yield Quad(bundle_id, RDF_TYPE, _PROV_ENTITY, g)
@@ -145,11 +146,14 @@ def record_kinds(doc: Document) -> dict[Node, str]:
     """Kind of every identified record (elements and relations) of a document."""
     kinds: dict[Node, str] = {}
     for record in doc.all_records():
-        if record.id is not None:
-            # An element declared twice keeps its most specific (IVOA) kind.
-            if kinds.get(record.id) in (None, "entity", "agent"):
-                kinds[record.id] = record.kind
+        _note_kind(kinds, record)
     return kinds
+
+
+def _note_kind(kinds: dict[Node, str], record: Record) -> None:
+    # An element declared twice keeps its most specific (IVOA) kind.
+    if record.id is not None and kinds.get(record.id) in (None, "entity", "agent"):
+        kinds[record.id] = record.kind
 
 
 def _bundle_ids(doc: Document) -> Iterator[NamedNode]:
