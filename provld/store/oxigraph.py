@@ -166,6 +166,9 @@ class OxigraphBackend(Backend):
                     slices.put((_nquads(plain), []))
             if blank and not failed:
                 slices.put((b"", blank))
+        except BaseException as exc:
+            failed.append(exc)  # the writer skips what is still queued: it is discarded
+            raise
         finally:
             slices.put(None)
             writer.join()
