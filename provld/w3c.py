@@ -132,24 +132,31 @@ def _rewrite(t: Triple, on_relation: bool) -> list[Triple]:
     if p == _VALUE:
         return [Triple(s, _PROV_VALUE, o)]
     if p in _DESCRIPTION_LINKS and not on_relation and isinstance(o, NamedNode | BlankNode):
-        node = BlankNode()
-        return [
-            Triple(s, _INFLUENCED_BY, o),
-            Triple(s, _QUALIFIED_INFLUENCE, node),
-            Triple(node, RDF_TYPE, _INFLUENCE),
-            Triple(node, _INFLUENCER, o),
-            Triple(node, PROV_TYPE, p),
-        ]
+        return _qualified(s, _INFLUENCED_BY, _QUALIFIED_INFLUENCE, _INFLUENCE, _INFLUENCER, o, p)
     if p == _REFERENCE and isinstance(o, NamedNode | BlankNode):
-        node = BlankNode()
-        return [
-            Triple(s, _DERIVED_FROM, o),
-            Triple(s, _QUALIFIED_DERIVATION, node),
-            Triple(node, RDF_TYPE, _DERIVATION),
-            Triple(node, _PROV_ENTITY, o),
-            Triple(node, PROV_TYPE, p),
-        ]
+        return _qualified(s, _DERIVED_FROM, _QUALIFIED_DERIVATION, _DERIVATION, _PROV_ENTITY, o, p)
     return [t]
+
+
+def _qualified(
+    s: NamedNode | BlankNode | Triple,
+    plain: NamedNode,
+    qualified: NamedNode,
+    cls: NamedNode,
+    influencer: NamedNode,
+    o: NamedNode | BlankNode,
+    kind: NamedNode,
+) -> list[Triple]:
+    """``s plain o``, and its qualified form: a node of ``cls`` whose ``prov:type`` is
+    the IVOA property ``kind`` it stands for."""
+    node = BlankNode()
+    return [
+        Triple(s, plain, o),
+        Triple(s, qualified, node),
+        Triple(node, RDF_TYPE, cls),
+        Triple(node, influencer, o),
+        Triple(node, PROV_TYPE, kind),
+    ]
 
 
 __all__ = ["plain_prov"]

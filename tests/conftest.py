@@ -83,30 +83,29 @@ def _test_stores(server_stores: sparql_servers.ServerPool | None) -> Iterator[No
         server_stores.release(before)
 
 
+def _session_server(kind: str, folder: Path) -> Iterator[sparql_servers.Server]:
+    """A server of ``kind`` for the session, on loopback (skips with the reason when it
+    cannot run here)."""
+    reason = sparql_servers.server_available(kind)
+    if reason:
+        pytest.skip(reason)
+    server = sparql_servers.start(kind, folder)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
-def oxigraph_server(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[sparql_servers.OxigraphServer]:
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sparql_servers.Server]:
     """An Oxigraph server for the session, on a loopback port (wipe it before use)."""
-    reason = sparql_servers.server_available("oxigraph-server")
-    if reason:
-        pytest.skip(reason)
-    server = sparql_servers.OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "data")
-    yield server.start()
-    server.stop()
+    folder = tmp_path_factory.mktemp("oxigraph") / "data"
+    yield from _session_server("oxigraph-server", folder)
 
 
 @pytest.fixture(scope="session")
-def virtuoso_server(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[sparql_servers.VirtuosoServer]:
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sparql_servers.Server]:
     """A Virtuoso server for the session, on loopback ports (wipe it before use)."""
-    reason = sparql_servers.server_available("virtuoso")
-    if reason:
-        pytest.skip(reason)
-    server = sparql_servers.VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
-    yield server.start()
-    server.stop()
+    folder = tmp_path_factory.mktemp("virtuoso")
+    yield from _session_server("virtuoso", folder)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

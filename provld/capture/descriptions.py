@@ -35,6 +35,7 @@ from pyoxigraph import Literal, NamedNode
 from provld.capture.values import literal
 from provld.errors import InputError, ParseError
 from provld.model import PROV, VOPROV, Record, Term
+from provld.readers import read_json
 
 _ROLE = NamedNode(PROV + "role")
 _LABEL = NamedNode(PROV + "label")
@@ -342,12 +343,7 @@ def load_descriptions(path: str | os.PathLike[str]) -> list[ActivityDescription]
     if suffix in (".yaml", ".yml"):
         content = _read_yaml(data, name)
     else:
-        try:
-            content = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise ParseError(exc.msg, source=name, line=exc.lineno, column=exc.colno) from None
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"not valid UTF-8 at byte {exc.start}", source=name) from None
+        content = read_json(data, name)
     return from_content(content, source=name)
 
 

@@ -26,6 +26,7 @@ from pyoxigraph import Literal, NamedNode
 from provld import iris
 from provld.capture import config, environment, sink
 from provld.capture.descriptions import (
+    ActivityDescription,
     ParameterDescription,
     dataset_record,
     parameter_description_iri,
@@ -119,19 +120,7 @@ def build(act: Activity) -> list[Record]:
         ref.examine_later()
     usages: dict[str, EntityRef] = {}
     for ref in act._uses:
-        out.append(ref.record())
-        ref.relation = iris.random_id(base, "usage")
-        rel = Record("used", ref.relation, {"activity": act.iri, "entity": ref.iri})
-        rel.args["time"] = _time(ref.time)
-        if ref.role is not None:
-            rel.attrs.append((_ROLE, Literal(ref.role)))
-        out.append(rel)
-        slot = desc.usage(ref.role) if desc is not None and ref.role is not None else None
-        if slot is not None and desc is not None:
-            part = desc.part_iri(base, "usage", slot.role)
-            out.append(_rel("isDescribedBy", described=ref.relation, descriptor=part))
-            if slot.dataset is not None:
-                out.extend(_describe_entity(ref, slot.dataset, base))
+        out.extend(_io_records(act, ref, "usage", desc, base))
         if ref.path is not None:
             usages.setdefault(ref.path, ref)
         if ref.uri is not None:
@@ -139,19 +128,7 @@ def build(act: Activity) -> list[Record]:
         if ref.product_id is not None:
             usages.setdefault(ref.product_id, ref)
     for ref in act._outputs:
-        out.append(ref.record())
-        ref.relation = iris.random_id(base, "generation")
-        rel = Record("wasGeneratedBy", ref.relation, {"entity": ref.iri, "activity": act.iri})
-        rel.args["time"] = _time(ref.time)
-        if ref.role is not None:
-            rel.attrs.append((_ROLE, Literal(ref.role)))
-        out.append(rel)
-        made = desc.generation(ref.role) if desc is not None and ref.role else None
-        if made is not None and desc is not None:
-            part = desc.part_iri(base, "generation", made.role)
-            out.append(_rel("isDescribedBy", described=ref.relation, descriptor=part))
-            if made.dataset is not None:
-                out.extend(_describe_entity(ref, made.dataset, base))
+        out.extend(_io_records(act, ref, "generation", desc, base))
         for source in _sources(act, ref, usages):
             out.append(
                 Record(
@@ -160,7 +137,7 @@ def build(act: Activity) -> list[Record]:
                         "generatedEntity": ref.iri,
                         "usedEntity": source.iri,
                         "activity": act.iri,
-                        "generation": ref.relation,
+                        "generation": ref.relation,  # type: ignore[dict-item]
                         "usage": source.relation,  # type: ignore[dict-item]
                     },
                 )
@@ -248,6 +225,39 @@ def _parameter_records(
         pd_node = parameter_description_iri(base, pd)
         out.append(parameter_record(pd_node, pd))
         out.append(_rel("isDescribedBy", described=node, descriptor=pd_node))
+    return out
+
+
+#: Entities used and generated: the relation's kind, and its arguments (activity first or
+#: entity first, as PROV orders them).
+_IO = {
+    "usage": ("used", ("activity", "entity")),
+    "generation": ("wasGeneratedBy", ("entity", "activity")),
+}
+
+
+def _io_records(
+    act: Activity, ref: EntityRef, kind: str, desc: ActivityDescription | None, base: str
+) -> list[Record]:
+    """The records of an entity used or generated (``kind``, "usage" or "generation"):
+    the entity, the relation with its time and role, and the links to the slot that
+    describes it where the activity's description has one."""
+    relation, names = _IO[kind]
+    ref.relation = iris.random_id(base, kind)
+    terms = {"activity": act.iri, "entity": ref.iri}
+    rel = Record(relation, ref.relation, {name: terms[name] for name in names})
+    rel.args["time"] = _time(ref.time)
+    if ref.role is not None:
+        rel.attrs.append((_ROLE, Literal(ref.role)))
+    out = [ref.record(), rel]
+    if desc is None or not ref.role:
+        return out
+    slot = desc.usage(ref.role) if kind == "usage" else desc.generation(ref.role)
+    if slot is not None:
+        part = desc.part_iri(base, kind, slot.role)
+        out.append(_rel("isDescribedBy", described=ref.relation, descriptor=part))
+        if slot.dataset is not None:
+            out.extend(_describe_entity(ref, slot.dataset, base))
     return out
 
 

@@ -26,6 +26,22 @@ from provld.errors import InputError
 NOT_FOUND, NOT_EXECUTABLE = 127, 126
 
 
+#: Options given once per file or value: (flag, destination, metavar, help).
+_REPEATABLE = [
+    ("--in", "inputs", "FILE", "an input file"),
+    ("--role-in", "role_inputs", "ROLE=FILE", "an input file and its role"),
+    ("--out", "outputs", "FILE", "an output file"),
+    ("--role-out", "role_outputs", "ROLE=FILE", "an output file and its role"),
+    ("--config", "configs", "FILE", "a configuration file the command reads"),
+    (
+        "--param",
+        "params",
+        "NAME=VALUE",
+        "a parameter, its VALUE read as JSON when it parses, else as text",
+    ),
+]
+
+
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Register ``provld capture`` on the command line's subparsers."""
     p = sub.add_parser(
@@ -34,54 +50,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         description="Run COMMAND, recording its provenance (inputs, outputs, command line, "
         "exit status) where PROVLD_CAPTURE says; exits with the command's exit code.",
     )
-    p.add_argument(
-        "--in",
-        dest="inputs",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="an input file (repeatable)",
-    )
-    p.add_argument(
-        "--role-in",
-        dest="role_inputs",
-        action="append",
-        default=[],
-        metavar="ROLE=FILE",
-        help="an input file and its role (repeatable)",
-    )
-    p.add_argument(
-        "--out",
-        dest="outputs",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="an output file (repeatable)",
-    )
-    p.add_argument(
-        "--role-out",
-        dest="role_outputs",
-        action="append",
-        default=[],
-        metavar="ROLE=FILE",
-        help="an output file and its role (repeatable)",
-    )
-    p.add_argument(
-        "--config",
-        dest="configs",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="a configuration file the command reads (repeatable)",
-    )
-    p.add_argument(
-        "--param",
-        dest="params",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a parameter (VALUE read as JSON when it parses, else text; repeatable)",
-    )
+    for flag, dest, metavar, what in _REPEATABLE:
+        p.add_argument(
+            flag,
+            dest=dest,
+            action="append",
+            default=[],
+            metavar=metavar,
+            help=f"{what} (repeatable)",
+        )
     p.add_argument("--name", help="name of the activity (default: the command's name)")
     p.add_argument(
         "--description", metavar="FILE", help="activity description (JSON, YAML or OPUS VOTable)"

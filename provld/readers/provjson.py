@@ -41,6 +41,7 @@ from provld.model import (
     rewrite_namespace,
 )
 from provld.qnames import STANDARD_PREFIXES
+from provld.readers import read_json
 
 _ELEMENT_KINDS = {"entity", "activity", "agent", *IVOA_ELEMENTS}
 _DRAFT_KINDS = {"activityFlow", "hadStep"}
@@ -120,14 +121,7 @@ def stream_provjson(
 
 
 def _parse(data: bytes | str, source: str | None) -> dict[str, Any]:
-    try:
-        top = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise ParseError(exc.msg, source=source, line=exc.lineno, column=exc.colno) from None
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not valid UTF-8 at byte {exc.start}", source=source) from None
-    except RecursionError:
-        raise ParseError("JSON nested too deeply", source=source) from None
+    top = read_json(data, source)
     if not isinstance(top, dict):
         raise ParseError(
             f"a PROV-JSON document is a JSON object, not {type(top).__name__}", source=source

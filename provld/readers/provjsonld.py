@@ -57,6 +57,7 @@ from provld.model import (
     rewrite_namespace,
 )
 from provld.qnames import STANDARD_PREFIXES
+from provld.readers import read_json
 
 #: The namespace of the submission's extension ontology (Specialization, Membership...).
 PROVEXT = "https://openprovenance.org/ns/provext#"
@@ -146,21 +147,7 @@ def read_provjsonld(
     ``local_base`` resolves identifiers that are neither prefixed nor absolute when the
     context sets no ``@base`` or ``@vocab``.
     """
-    try:
-        top = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            f"invalid JSON: {exc.msg}", source=source, line=exc.lineno, column=exc.colno
-        ) from None
-    except UnicodeDecodeError as exc:
-        before = exc.object[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        raise ParseError(
-            f"not valid UTF-8 at byte {exc.start}", source=source, line=line, column=column
-        ) from None
-    except RecursionError:
-        raise ParseError("JSON nested too deeply", source=source) from None
+    top = read_json(data, source, what="invalid JSON: ")
     doc = _Reader(data, source, local_base).document(top)
     upgrade_drafts(doc)
     return doc
