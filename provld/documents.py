@@ -38,7 +38,7 @@ from provld.errors import (
 from provld.formats import Format
 from provld.ingest import document_quads, native_load_possible
 from provld.resources import named_query
-from provld.store.base import Backend
+from provld.store.base import Backend, LocalBlanks
 from provld.vocab import DCTERMS, PROVLD, RDF_TYPE, RDFS_LABEL, XSD_DATETIME, prov
 
 _XSD_LONG = NamedNode("http://www.w3.org/2001/XMLSchema#long")
@@ -224,8 +224,17 @@ class Catalogue:
         # A PROV-JSON document big enough for the bulk path is mapped as it is read, and
         # written meanwhile (ingest.document_quads).
         stream = fmt.name == "provjson" and self.store.bulk_allowed(len(data) // _JSON_QUAD)
+        # The relations' blank nodes come in runs: the store may write each run apart.
+        local = LocalBlanks()
         quads = document_quads(
-            data, fmt, graph, source=source, local_base=base, stats=stats, stream=stream
+            data,
+            fmt,
+            graph,
+            source=source,
+            local_base=base,
+            stats=stats,
+            stream=stream,
+            blank=local,
         )
         first = list(itertools.islice(quads, 1))  # fail on unreadable input before writing
         quads = itertools.chain(first, quads)
@@ -237,7 +246,7 @@ class Catalogue:
             estimated = stats["records"] * 4 if "records" in stats else len(data) // 60
         try:
             if self.store.bulk_allowed(estimated):
-                self._bulk_load(graph, quads, entry, check, estimated)
+                self._bulk_load(graph, quads, entry, check, estimated, local)
             else:
                 if validate is not None:
                     # Small enough for memory: checked in a scratch store, then written.
@@ -261,13 +270,14 @@ class Catalogue:
         entry: Iterator[Quad],
         check: object,
         size: int,
+        local: LocalBlanks,
     ) -> None:
         # Journal first: a crash from here on leaves an entry marked loading.
         self.store.update(_journal(self.graph, graph))
         # The size estimate tells the store to write in bulk from the first quad (without
         # it, the store reads a transaction's worth ahead to choose, and then cannot
         # write while the rest is made).
-        self.store.add_graph(graph, quads, size=size)
+        self.store.add_graph(graph, quads, size=size, local=local)
         check(partial(_stored, self.store, graph))  # type: ignore[operator]
         self._commit(graph, entry)
 

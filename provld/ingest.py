@@ -117,9 +117,11 @@ def document_quads(
     local_base: str,
     stats: dict[str, int] | None = None,
     stream: bool = False,
+    blank: Callable[[], BlankNode] = BlankNode,
 ) -> Iterator[Quad]:
     """The quads of ``data`` in ``graph``; ``stats`` receives ``records`` and ``quads``
-    (once the quads are all read, with ``stream``).
+    (once the quads are all read, with ``stream``). ``blank`` makes the blank nodes of a
+    PROV document's relations (:func:`provld.provo.document_quads`).
 
     With ``stream``, a PROV-JSON document is mapped record by record as it is read, so
     that a store can write the first quads while the rest is read: for big documents,
@@ -135,12 +137,13 @@ def document_quads(
             doc, records = stream_provjson(data, source, local_base=local_base)
         except Exception as exc:
             raise translate(exc, source=source) from None
-        quads = provo.stream_quads(doc, _records_counted(records, stats), graph)
+        quads = provo.stream_quads(doc, _records_counted(records, stats), graph, blank=blank)
         return _counted(quads, stats, source)
     if fmt.rdf is None:
         doc = read_prov(data, fmt, source=source, local_base=local_base)
         stats["records"] = len(doc.all_records())
-        return _counted(provo.document_quads(doc, graph, drain=True), stats, source)
+        quads = provo.document_quads(doc, graph, drain=True, blank=blank)
+        return _counted(quads, stats, source)
     if fmt.name == "rdfxml":
         check_xml_entities(data, source)
     return _counted(_rdf_quads(data, fmt, graph, source, local_base), stats, source)

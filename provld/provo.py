@@ -23,7 +23,7 @@ ends (``voprov:activityDescription``, ``voprov:usageDescription``...), and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad
 
@@ -80,18 +80,24 @@ _ENTITY_DESCRIPTION_KINDS = {"entityDescription", "valueDescription", "datasetDe
 
 
 def document_quads(
-    doc: Document, graph: _GraphName | None = None, *, drain: bool = False
+    doc: Document,
+    graph: _GraphName | None = None,
+    *,
+    drain: bool = False,
+    blank: Callable[[], BlankNode] = BlankNode,
 ) -> Iterator[Quad]:
     """The PROV-O quads of ``doc`` (its bundles flattened into the same graph).
 
     With ``drain``, records are taken out of ``doc`` as they are mapped, so that a big
-    document's records and its quads are not both whole in memory.
+    document's records and its quads are not both whole in memory. ``blank`` makes the
+    nodes of relations without an identifier; the quads of each come one after another
+    (see :class:`provld.store.base.LocalBlanks`).
     """
     g = graph if graph is not None else DefaultGraph()
     kinds = record_kinds(doc)
     yield from _bundle_quads(doc, g)
     for record in _drained(doc) if drain else doc.all_records():
-        yield from _record_quads(record, kinds, g)
+        yield from _record_quads(record, kinds, g, blank)
 
 
 #: Relations whose mapping depends on the kind of what they link (a description link's
@@ -100,7 +106,11 @@ _KIND_DEPENDENT = frozenset({"isDescribedBy", "isRelatedTo", "wasConfiguredBy"})
 
 
 def stream_quads(
-    doc: Document, records: Iterable[Record], graph: _GraphName | None = None
+    doc: Document,
+    records: Iterable[Record],
+    graph: _GraphName | None = None,
+    *,
+    blank: Callable[[], BlankNode] = BlankNode,
 ) -> Iterator[Quad]:
     """The PROV-O quads of a document read record by record (``records``; ``doc`` has
     its bundles once they are all read): the same quads as :func:`document_quads`, made
@@ -114,17 +124,19 @@ def stream_quads(
         if record.kind in _KIND_DEPENDENT:
             later.append(record)
         else:
-            yield from _record_quads(record, kinds, g)
+            yield from _record_quads(record, kinds, g, blank)
     for record in later:
-        yield from _relation(record, kinds, g)
+        yield from _relation(record, kinds, g, blank)
     yield from _bundle_quads(doc, g)
 
 
-def _record_quads(record: Record, kinds: dict[Node, str], g: _GraphName) -> Iterator[Quad]:
+def _record_quads(
+    record: Record, kinds: dict[Node, str], g: _GraphName, blank: Callable[[], BlankNode]
+) -> Iterator[Quad]:
     if record.kind in RELATIONS:
-        yield from _relation(record, kinds, g)
+        yield from _relation(record, kinds, g, blank)
     elif record.kind in ELEMENT_CLASSES:
-        yield from _element(record, g)
+        yield from _element(record, g, blank)
     else:
         raise FormatError(f"record kind {record.kind!r} has no PROV-O mapping")
 
@@ -162,8 +174,8 @@ def _bundle_ids(doc: Document) -> Iterator[NamedNode]:
         yield from _bundle_ids(bundle)
 
 
-def _element(record: Record, g: _GraphName) -> Iterator[Quad]:
-    s = record.id if record.id is not None else BlankNode()
+def _element(record: Record, g: _GraphName, blank: Callable[[], BlankNode]) -> Iterator[Quad]:
+    s = record.id if record.id is not None else blank()
     for cls in _CLASS_NODES[record.kind]:
         yield Quad(s, RDF_TYPE, cls, g)
     if record.args:
@@ -184,7 +196,9 @@ def _element(record: Record, g: _GraphName) -> Iterator[Quad]:
         yield from _attribute(s, attr, value, g, is_agent=is_agent)
 
 
-def _relation(record: Record, kinds: dict[Node, str], g: _GraphName) -> Iterator[Quad]:
+def _relation(
+    record: Record, kinds: dict[Node, str], g: _GraphName, blank: Callable[[], BlankNode]
+) -> Iterator[Quad]:
     kind = record.kind
     args = record.args
     if kind == "isDescribedBy":
@@ -217,7 +231,7 @@ def _relation(record: Record, kinds: dict[Node, str], g: _GraphName) -> Iterator
         if kind == "mentionOf" and s is not None and "bundle" in args:
             yield Quad(s, prov("asInBundle"), args["bundle"], g)  # type: ignore[arg-type]
         return
-    node = record.id if record.id is not None else BlankNode()
+    node = record.id if record.id is not None else blank()
     yield Quad(s, qualified, node, g)  # type: ignore[arg-type]
     yield Quad(node, RDF_TYPE, cls, g)  # type: ignore[arg-type]
     if o is not None:

@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode
+from pyoxigraph import Literal, NamedNode, Quad
 
 from provld import formats
 from provld.documents import Catalogue
 from provld.errors import InputError, NotFoundError, ParseError, StoreError
 from provld.store import open_store
 from provld.store import oxigraph as oxistore
-from provld.store.base import Backend
+from provld.store.base import Backend, LocalBlanks
 
 from .conftest import BASE, DATA, shared, snapshot
 
@@ -230,6 +230,71 @@ def test_a_bulk_load_is_validated_in_place(
             data, formats.lookup(fmt_name), validate=partial(validate, profile="basic")
         )
         assert catalogue.exists(stored.graph)
+
+
+def _run_quads(blanks: LocalBlanks, order: list[int]) -> list[Quad]:
+    """Quads of relations whose nodes ``blanks`` made, in the given order of nodes."""
+    made = [blanks() for _ in range(max(order) + 1)]
+    ex = "http://ex.org/"
+    g = NamedNode(ex + "g")
+    return [
+        q
+        for i in order
+        for q in (
+            Quad(NamedNode(f"{ex}a{i}"), NamedNode(ex + "qualified"), made[i], g),
+            Quad(made[i], NamedNode(ex + "entity"), NamedNode(f"{ex}e{i}"), g),
+            Quad(NamedNode(f"{ex}e{i}"), NamedNode(ex + "label"), Literal(str(i)), g),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [[0, 1, 2, 1], [1, 0]],
+    ids=["node-met-after-its-run", "nodes-out-of-order"],
+)
+def test_a_broken_run_of_blank_nodes_is_refused_not_split(
+    store: Backend, monkeypatch: pytest.MonkeyPatch, order: list[int]
+) -> None:
+    """The bulk writer trusts runs of local blank nodes to cut its slices; a writer that
+    broke the promise would split a node in two: it is caught instead."""
+    monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 0)
+    monkeypatch.setattr(oxistore, "BULK_SLICE", 2)
+    blanks = LocalBlanks()
+    quads = _run_quads(blanks, order)
+    with pytest.raises(StoreError, match="not in one run"):
+        store.add_graph(NamedNode("http://ex.org/g"), quads, size=len(quads), local=blanks)
+
+
+def test_two_local_blank_nodes_in_one_quad_are_refused(
+    store: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 0)
+    blanks = LocalBlanks()
+    g = NamedNode("http://ex.org/g")
+    quads = [Quad(blanks(), NamedNode("http://ex.org/p"), blanks(), g)]
+    with pytest.raises(StoreError, match="two run-local blank nodes"):
+        store.add_graph(g, quads, size=1, local=blanks)
+
+
+def test_runs_of_local_blank_nodes_are_written_whole(
+    store: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slices of two quads, runs of two: every node still has its relation and entity."""
+    monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 0)
+    monkeypatch.setattr(oxistore, "BULK_SLICE", 2)
+    blanks = LocalBlanks()
+    quads = _run_quads(blanks, list(range(30)))
+    store.add_graph(NamedNode("http://ex.org/g"), quads, size=len(quads), local=blanks)
+    rows = list(
+        store.query(
+            "SELECT ?a ?e WHERE { ?a <http://ex.org/qualified> ?n . ?n <http://ex.org/entity> ?e }"
+        )
+    )
+    assert len(rows) == 30
+    assert {(r["a"].value[-2:].lstrip("a"), r["e"].value[-2:].lstrip("e")) for r in rows} == {
+        (str(i), str(i)) for i in range(30)
+    }
 
 
 def test_a_blank_node_stays_one_node_across_bulk_slices(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from typing import BinaryIO
@@ -29,6 +31,35 @@ Bindings = Mapping[str, NamedNode | BlankNode | Literal]
 
 class StoreTimeout(StoreError):
     """The store stopped a query, or gave up waiting for it, at its time limit."""
+
+
+class LocalBlanks:
+    """Blank nodes for a writer of quads that gives all the quads of each node one after
+    another, in one run, and never two such nodes in one quad: the qualified node of a
+    PROV relation, written with its record (:mod:`provld.provo`).
+
+    A store's bulk writer, told of them (``add_graph(..., local=...)``), may then write
+    each run apart from the rest of the document (:class:`OxigraphBackend` gives its
+    loader slices cut between runs). They are known by their labels: a prefix drawn at
+    random for each document, so that no label of the document itself can take it, and a
+    count, so that a node met again after its run is caught rather than split in two.
+
+    >>> blanks = LocalBlanks()
+    >>> blanks.number(blanks()), blanks.number(blanks()), blanks.number(BlankNode("x"))
+    (0, 1, None)
+    """
+
+    def __init__(self) -> None:
+        self.prefix = f"r{secrets.token_hex(8)}n"
+        self._count = itertools.count()
+
+    def __call__(self) -> BlankNode:
+        return BlankNode(f"{self.prefix}{next(self._count)}")
+
+    def number(self, node: BlankNode) -> int | None:
+        """The count of a node made here; None for any other blank node."""
+        label = node.value
+        return int(label[len(self.prefix) :]) if label.startswith(self.prefix) else None
 
 
 class Backend(ABC):
@@ -71,9 +102,16 @@ class Backend(ABC):
 
     @abstractmethod
     def add_graph(
-        self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None
+        self,
+        graph: NamedNode,
+        quads: Iterable[Quad],
+        *,
+        size: int | None = None,
+        local: LocalBlanks | None = None,
     ) -> None:
-        """Write the quads of a new named graph: all of them, or none."""
+        """Write the quads of a new named graph: all of them, or none. ``size`` is the
+        number of quads expected, where the caller knows it; ``local`` made the blank
+        nodes of ``quads`` that come in runs (a backend may ignore both)."""
 
     def load_graph(
         self, graph: NamedNode, data: bytes, fmt: RdfFormat, *, base_iri: str | None = None

@@ -52,7 +52,7 @@ from pyoxigraph import (
 
 from provld.errors import QueryError, StoreError
 from provld.store import servers
-from provld.store.base import Backend, Bindings, QueryResult
+from provld.store.base import Backend, Bindings, LocalBlanks, QueryResult
 from provld.store.connection import RESULTS, TRIPLES, Connection, Reader, fixer
 from provld.store.sparqltext import (
     mask,
@@ -197,7 +197,12 @@ class RemoteBackend(Backend):
         self.http.send("POST", self.endpoints.update, safe=safe, what="update", **kwargs).close()
 
     def add_graph(
-        self, graph: NamedNode, quads: Iterable[Quad], *, size: int | None = None
+        self,
+        graph: NamedNode,
+        quads: Iterable[Quad],
+        *,
+        size: int | None = None,
+        local: LocalBlanks | None = None,
     ) -> None:
         it = iter(quads)
         head = list(itertools.islice(it, SINGLE_UPDATE_LIMIT + 1))
