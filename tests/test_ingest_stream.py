@@ -191,3 +191,4 @@ def test_a_big_document_written_in_slices_is_stored_whole(
         return Graph().parse(data=text.replace(local, "http://local/"), format="nt")
 
     assert isomorphic(graph(small.graph), graph(big.graph))
+    assert small.triples == len(graph(small.graph))  # as stored, repeats once

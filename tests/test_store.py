@@ -232,6 +232,33 @@ def test_a_bulk_load_is_validated_in_place(
         assert catalogue.exists(stored.graph)
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["transaction", "store-loader"])
+@pytest.mark.parametrize("given", ["qualified-only", "both-forms"])
+def test_a_relation_given_qualified_is_stored_plain_too(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch, bulk: bool, given: str
+) -> None:
+    """Whatever path an RDF document takes (a big one goes to the store's own loader and
+    is completed in place), a query on the plain property finds every relation, once."""
+    if bulk:
+        monkeypatch.setattr(oxistore.OxigraphBackend, "bulk_allowed", lambda self, size: True)
+    plain = "<http://ex.org/a> <http://www.w3.org/ns/prov#used> <http://ex.org/e> .\n"
+    data = (
+        "<http://ex.org/a> <http://www.w3.org/ns/prov#qualifiedUsage> _:u .\n"
+        "_:u <http://www.w3.org/ns/prov#entity> <http://ex.org/e> .\n"
+        + (plain if given == "both-forms" else "")
+    ).encode()
+    stored = catalogue.load(data, formats.lookup("ntriples"), source="usage.nt")
+    rows = list(
+        catalogue.store.query(
+            "SELECT ?g ?e WHERE { GRAPH ?g { "
+            "<http://ex.org/a> <http://www.w3.org/ns/prov#used> ?e } }",
+            bindings={"g": stored.graph},
+        )
+    )
+    assert [r["e"].value for r in rows] == ["http://ex.org/e"]
+    assert stored.triples == 3
+
+
 def _run_quads(blanks: LocalBlanks, order: list[int]) -> list[Quad]:
     """Quads of relations whose nodes ``blanks`` made, in the given order of nodes."""
     made = [blanks() for _ in range(max(order) + 1)]
