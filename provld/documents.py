@@ -17,7 +17,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import itertools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -214,7 +213,7 @@ class Catalogue:
             try:
                 assert fmt.rdf is not None
                 self.store.load_graph(graph, data, fmt.rdf, base_iri=base)
-                self._complete_plain(graph)
+                self.store.update(named_query("complete-plain", "ru").replace("?graph", str(graph)))
                 stats["quads"] = stats["records"] = self._count(graph)
                 check(partial(_stored, self.store, graph))  # in place, behind the journal
                 self._commit(graph, entry)
@@ -285,15 +284,6 @@ class Catalogue:
         # write while the rest is made).
         self.store.add_graph(graph, quads, size=size, local=local)
         check(partial(_stored, self.store, graph))  # type: ignore[operator]
-
-    def _complete_plain(self, graph: NamedNode) -> None:
-        """Add the plain triple of every qualified relation of ``graph`` that lacks it.
-
-        Asked first, outside a transaction: most documents lack none, and the question
-        takes less than half the time of the update (10k runs: 3.9 s against 8.9 s)."""
-        update = named_query("complete-plain", "ru").replace("?graph", str(graph))
-        if self.store.query(re.sub(r"^INSERT .*$", "ASK", update, count=1, flags=re.M)):
-            self.store.update(update)
 
     def _commit(self, graph: NamedNode, entry: Iterator[Quad]) -> None:
         """Replace a journal entry by the document's catalogue entry, in one update."""

@@ -1,7 +1,6 @@
 # Adds the plain PROV-O triple of every qualified relation in one document graph that
 # lacks it, so that a query on prov:used (and the others) finds every relation whatever
-# form the source wrote. ?graph is replaced by the document's graph IRI; the INSERT line
-# becomes ASK to learn first whether anything lacks (provld.documents).
+# form the source wrote. ?graph is replaced by the document's graph IRI.
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX voprov: <http://www.ivoa.net/documents/ProvenanceDM/index.html#>
 INSERT { GRAPH ?graph { ?s ?plain ?o } }
