@@ -47,6 +47,7 @@ from pyoxigraph import (
     NamedNode,
     Quad,
     QueryResultsFormat,
+    QuerySolutions,
     RdfFormat,
 )
 
@@ -134,12 +135,15 @@ class RemoteBackend(Backend):
         except StoreError as exc:
             response, spool = self._service_failed(exc, text, fields, accept, timeout)
         media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        lazy = False  # solutions are read from the spool as they are asked for
         try:
             if form in ("SELECT", "ASK"):
                 results_format = QueryResultsFormat.from_media_type(media)
                 if results_format is None:
                     raise StoreError(f"answered a query with {media!r}", store=self.location)
-                return pyoxigraph.parse_query_results(spool, results_format)
+                solutions = pyoxigraph.parse_query_results(spool, results_format)
+                lazy = isinstance(solutions, QuerySolutions)
+                return solutions
             rdf = RdfFormat.N_TRIPLES if media == "text/plain" else RdfFormat.from_media_type(media)
             if rdf is None:
                 raise StoreError(f"answered a {form} with {media!r}", store=self.location)
@@ -149,6 +153,9 @@ class RemoteBackend(Backend):
             return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
         except SyntaxError as exc:
             raise StoreError(f"unreadable answer ({media}): {exc}", store=self.location) from None
+        finally:
+            if not lazy:
+                spool.close()
 
     def _service_failed(
         self,
