@@ -289,7 +289,7 @@ def test_a_broken_run_of_blank_nodes_is_refused_not_split(
     monkeypatch.setattr(oxistore, "BULK_SLICE", 2)
     blanks = LocalBlanks()
     quads = _run_quads(blanks, order)
-    with pytest.raises(StoreError, match="not in one run"):
+    with pytest.raises(StoreError, match="met again after its run"):
         store.add_graph(NamedNode("http://ex.org/g"), quads, size=len(quads), local=blanks)
 
 

@@ -292,7 +292,10 @@ class _Slicer:
                 continue
             number = self.local.number(found)  # type: ignore[union-attr]
             if number is None or number <= self._last:  # met again after its run
-                raise StoreError(f"blank node _:{found.value} is not in one run of quads")
+                raise StoreError(
+                    f"blank node _:{found.value} met again after its run of quads (a fault "
+                    "of the mapping that made it; the load is refused)"
+                )
             self._last, self._node, self._run, self._foreign = number, found, [quad], others
             if n >= BULK_SLICE:
                 return
@@ -317,7 +320,10 @@ def _local_node(quad: Quad, local: LocalBlanks | None) -> tuple[BlankNode | None
         if type(term) is BlankNode:
             if local is not None and term.value.startswith(local.prefix):
                 if found is not None and found != term:
-                    raise StoreError(f"two run-local blank nodes in one quad: {quad}")
+                    raise StoreError(
+                        f"two run-local blank nodes in one quad, {quad} (a fault of the "
+                        "mapping that made them; the load is refused)"
+                    )
                 found = term
             else:
                 others = True
