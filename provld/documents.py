@@ -433,8 +433,9 @@ class Catalogue:
 
 def _distinct(quads: Iterator[Quad], stats: dict[str, int], *, rdf: bool) -> Iterator[Quad]:
     """``quads`` without repeats, counted into ``stats`` (an RDF document's records are
-    its triples) once they are all read: a source may give a triple twice, a mapping may
-    make one twice (an entity also given as a dataset entity is a prov:Entity once)."""
+    its triples) once they are all read: a source may give a triple twice, or a record
+    twice (in two bundles), or a relation in both forms, of which the plain one is also
+    completed (ingest)."""
     seen: set[Quad] = set()
     for quad in quads:
         if quad not in seen:

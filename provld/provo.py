@@ -90,8 +90,8 @@ def document_quads(
 
     With ``drain``, records are taken out of ``doc`` as they are mapped, so that a big
     document's records and its quads are not both whole in memory. ``blank`` makes the
-    nodes of relations without an identifier; the quads of each come one after another
-    (see :class:`provld.store.base.LocalBlanks`).
+    node of a record without an identifier (a relation's qualified node, mostly); the
+    quads of each come one after another (see :class:`provld.store.base.LocalBlanks`).
     """
     g = graph if graph is not None else DefaultGraph()
     kinds = record_kinds(doc)
