@@ -26,16 +26,8 @@ import re
 from collections.abc import Sequence
 
 from provld.errors import QueryError
+from provld.store.sparqltext import mask
 
-# One alternation, tried at each position: whichever construct starts first wins, so a
-# quote inside a comment or a '#' inside an IRI or a string is never taken for more.
-_TOKENS = re.compile(
-    r'(?P<long>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\')'
-    r'|(?P<short>"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\')'
-    r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
-    r"|(?P<comment>#[^\n\r]*)",
-    re.DOTALL,
-)
 # SERVICE as a keyword: not the end of a prefixed name (ex:SERVICE) or a variable.
 _SERVICE = re.compile(
     r"(?<![\w:?$.-])SERVICE(?:\s+SILENT)?\s*(<[^>]*>|[?$]\w+|[A-Za-z][\w.-]*:[^\s{]*|:[^\s{]*)?",
@@ -44,20 +36,9 @@ _SERVICE = re.compile(
 _PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
 
 
-def _skeleton(query: str) -> str:
-    """The query with strings emptied and comments blanked, IRIs kept."""
-
-    def keep(match: re.Match[str]) -> str:
-        if match.group("iri"):
-            return match.group(0)
-        return " " if match.group("comment") else '""'
-
-    return _TOKENS.sub(keep, query)
-
-
 def check_services(query: str, allowed: Sequence[str]) -> None:
     """Raise QueryError when the query calls a SERVICE that is not allowed."""
-    text = _skeleton(query)
+    text = mask(query, iris=True)  # strings and comments blanked, IRIs kept
     if "service" not in text.lower():
         return
     prefixes = {p or "": ns for p, ns in _PREFIX.findall(text)}
@@ -80,12 +61,7 @@ def check_services(query: str, allowed: Sequence[str]) -> None:
             )
 
 
-def _masked(text: str) -> str:
-    """``text`` with every string, IRI and comment blanked out, at the same positions."""
-    return _TOKENS.sub(lambda m: " " * len(m.group(0)), text)
-
-
-_KEYWORD = re.compile(r"(?<![\w:?$.-])(USING|WITH|WHERE|DATA)(?![\w:-])", re.IGNORECASE)
+_KEYWORD = re.compile(r"(?<![\w:?$.-])(USING|WITH|WHERE)(?![\w:-])", re.IGNORECASE)
 _PROLOGUE = re.compile(r"\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*", re.IGNORECASE)
 _MODIFY = re.compile(
     r"(?:WITH\b|DELETE\b(?!\s*(?:DATA|WHERE)\b)|INSERT\b(?!\s*DATA\b))", re.IGNORECASE
@@ -129,11 +105,10 @@ def has_dataset_clause(update: str) -> bool:
     >>> has_dataset_clause('INSERT DATA { <a> <b> "USING" }')
     False
     """
-    masked = _masked(update)
+    masked = mask(update)
     return any(
         m.group(1).upper() in ("USING", "WITH")
-        for start, end in _top_level(masked)
-        for m in _keywords_at_depth_0(masked, start, end)
+        for m in _keywords_at_depth_0(masked, 0, len(masked))
     )
 
 
@@ -149,7 +124,7 @@ def with_dataset(update: str, using: Sequence[str], using_named: Sequence[str]) 
         return update
     clause = "".join(f"USING <{g}> " for g in using)
     clause += "".join(f"USING NAMED <{g}> " for g in using_named)
-    masked = _masked(update)
+    masked = mask(update)
     inserts: list[int] = []
     for start, end in _top_level(masked):
         body = _PROLOGUE.match(masked, start, end).end()  # type: ignore[union-attr]

@@ -43,7 +43,6 @@ import pyoxigraph
 import requests
 from pyoxigraph import (
     BlankNode,
-    DefaultGraph,
     NamedNode,
     Quad,
     QueryResultsFormat,
@@ -57,6 +56,7 @@ from provld.store.base import Backend, Bindings, LocalBlanks, QueryResult
 from provld.store.connection import RESULTS, TRIPLES, Connection, Reader, fixer
 from provld.store.sparqltext import (
     mask,
+    quad_block,
     query_form,
     relative_iri,
     silent_services,
@@ -374,11 +374,4 @@ class RemoteBackend(Backend):
 
 def _insert_data(quads: Iterable[Quad]) -> str:
     """One INSERT DATA for quads of any graphs."""
-    by_graph: dict[object, list[str]] = {}
-    for q in quads:
-        by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
-    parts = []
-    for g, lines in by_graph.items():
-        body = "\n".join(lines)
-        parts.append(body if isinstance(g, DefaultGraph) else f"GRAPH {g} {{\n{body}\n}}")
-    return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
+    return "INSERT DATA {\n" + quad_block(quads) + "\n}"

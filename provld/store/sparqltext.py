@@ -29,7 +29,7 @@ provld.errors.QueryError: INSERT: a query cannot write to the store ...
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urljoin
 
 import pyoxigraph
@@ -416,19 +416,21 @@ def _split(quads: list[Quad], batch: int) -> list[str]:
         blank = next((t for t in (q.subject, q.object) if isinstance(t, BlankNode)), None)
         if blank is not None:
             groups.setdefault(root(blank), []).append(q)
-    operations = [f"INSERT DATA {{\n{_quads(plain)}\n}}"] if plain else []
+    operations = [f"INSERT DATA {{\n{quad_block(plain)}\n}}"] if plain else []
     chunk: list[Quad] = []
     for group in groups.values():
         chunk.extend(group)
         if len(chunk) >= batch:
-            operations.append(f"INSERT {{\n{_quads(chunk)}\n}} WHERE {{}}")
+            operations.append(f"INSERT {{\n{quad_block(chunk)}\n}} WHERE {{}}")
             chunk = []
     if chunk:
-        operations.append(f"INSERT {{\n{_quads(chunk)}\n}} WHERE {{}}")
+        operations.append(f"INSERT {{\n{quad_block(chunk)}\n}} WHERE {{}}")
     return operations
 
 
-def _quads(quads: list[Quad]) -> str:
+def quad_block(quads: Iterable[Quad]) -> str:
+    """The quads in SPARQL's quad syntax (``GRAPH <g> { ... }`` for a named graph's), for
+    INSERT DATA or an INSERT template."""
     by_graph: dict[object, list[str]] = {}
     for q in quads:
         by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
