@@ -84,12 +84,13 @@ def label(store: Backend, resource: NamedNode) -> str | None:
 
 
 def labels_in(triples: Iterable[Triple]) -> dict[str, str]:
-    """Labels found in some triples, by subject IRI (rdfs:label before voprov:name)."""
+    """Labels found in some triples, by subject IRI or blank node label (one never
+    takes the other: an IRI has a colon, a label never), rdfs:label before voprov:name."""
     rank = {iri: i for i, iri in enumerate(LABELS)}
     best: dict[str, tuple[int, str]] = {}
     for t in triples:
         r = rank.get(t.predicate.value)
-        if r is None or not isinstance(t.subject, NamedNode) or not isinstance(t.object, Literal):
+        if r is None or not isinstance(t.object, Literal):
             continue
         if t.subject.value not in best or r < best[t.subject.value][0]:
             best[t.subject.value] = (r, t.object.value)

@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from pyoxigraph import NamedNode
 
+from provld import formats
 from provld.demo_data import load_demo
 from provld.documents import Catalogue
 from provld.errors import InputError, NotFoundError
@@ -193,3 +194,17 @@ def test_resource_pages_link_to_the_views(client: FlaskClient) -> None:
         query_string={"uri": "http://www.ivoa.net/documents/ProvenanceDM/index.html#Parameter"},
     ).get_data(as_text=True)
     assert "/views/workflow" not in ontology_term, "terms have no provenance to view"
+
+
+def test_a_blank_node_in_a_view_keeps_its_label(catalogue: Catalogue) -> None:
+    """A source may leave its activities unnamed (blank nodes): their labels still show."""
+    turtle = b"""@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+_:run a prov:Activity ; rdfs:label "Calibrate run 7" ;
+    prov:used <http://ex.org/raw> ; prov:startedAtTime "2020-01-01T00:00:00Z"^^xsd:dateTime .
+<http://ex.org/raw> a prov:Entity ; rdfs:label "Raw file" .
+"""
+    stored = catalogue.load(turtle, formats.lookup("turtle"), source="unnamed.ttl")
+    result = run_view(catalogue.store, "workflow", graph=stored.graph, base=BASE)
+    assert [line.label for line in result.lines] == ["Calibrate run 7"]
