@@ -90,10 +90,11 @@ def labels_in(triples: Iterable[Triple]) -> dict[str, str]:
     best: dict[str, tuple[int, str]] = {}
     for t in triples:
         r = rank.get(t.predicate.value)
-        if r is None or not isinstance(t.object, Literal):
+        s = t.subject
+        if r is None or isinstance(s, Triple) or not isinstance(t.object, Literal):
             continue
-        if t.subject.value not in best or r < best[t.subject.value][0]:
-            best[t.subject.value] = (r, t.object.value)
+        if s.value not in best or r < best[s.value][0]:
+            best[s.value] = (r, t.object.value)
     return {iri: text for iri, (_, text) in best.items()}
 
 

@@ -36,6 +36,7 @@ class Answers:
         self.store = store
         self.limit = limit
         self.held = 0
+        # key -> (generation, bytes held, body, headers); only 200s are kept
         self._kept: OrderedDict[Hashable, tuple[int, int, bytes, list[tuple[str, str]]]] = (
             OrderedDict()
         )
@@ -60,8 +61,8 @@ class Answers:
             if response.status_code == 200 and not response.is_streamed:
                 self._keep(key, generation, response)
             return response
-        _, status, body, headers = kept
-        response = Response(body, status=status, headers=headers)
+        _, _, body, headers = kept
+        response = Response(body, status=200, headers=headers)
         return response.make_conditional(request)  # type: ignore[return-value]
 
     def _keep(self, key: Hashable, generation: int, response: Response) -> None:
@@ -73,14 +74,13 @@ class Answers:
         with self._lock:
             if key in self._kept:
                 self._forget(key)
-            self._kept[key] = (generation, response.status_code, body, headers)
+            self._kept[key] = (generation, size, body, headers)
             self.held += size
             while self.held > self.limit:
                 self._forget(next(iter(self._kept)))
 
     def _forget(self, key: Hashable) -> None:
-        _, _, body, _ = self._kept.pop(key)
-        self.held -= len(body) + _OVERHEAD
+        self.held -= self._kept.pop(key)[1]
 
     def __len__(self) -> int:
         return len(self._kept)

@@ -145,16 +145,21 @@ def _run(
     query: str, graphs: list[NamedNode] | None, named: list[NamedNode] | None
 ) -> QueryResult | list[Triple]:
     runner = current_app.extensions["provld.runner"]
+    return _based(lambda text: runner.run(text, graphs=graphs, named=named), query)  # type: ignore[no-any-return]
+
+
+def _based(run: Callable[[str], T], text: str) -> T:
+    """``run(text)``; if the store finds ``text`` malformed, again with the endpoint as
+    its base. Relative IRIs need a base, and pyoxigraph has none by default. Declaring it
+    in the prologue works on every backend; it is added only when the text fails without
+    it, so that syntax errors keep the user's own line and column numbers."""
     try:
-        return runner.run(query, graphs=graphs, named=named)  # type: ignore[no-any-return]
+        return run(text)
     except QueryError as first:
         if "malformed" not in str(first):
             raise
-        # Relative IRIs need a base; pyoxigraph has none by default. Declaring it in the
-        # prologue works on every backend; it is added only when the query fails without
-        # it, so that syntax errors keep the user's own line and column numbers.
         try:
-            return runner.run(f"BASE <{_endpoint_iri()}>\n{query}", graphs=graphs, named=named)  # type: ignore[no-any-return]
+            return run(f"BASE <{_endpoint_iri()}>\n{text}")
         except QueryError:
             raise first from None
 
@@ -229,20 +234,9 @@ def _update(op: Operation) -> Response:
             "the update names its dataset (USING or WITH) and so does the request "
             "(using-graph-uri or using-named-graph-uri): give one of them"
         )
-    for iri in op.using + op.using_named:
-        _graphs([iri])  # a clear error for a bad IRI before anything runs
+    _graphs(op.using + op.using_named)  # a clear error for a bad IRI before anything runs
     check_services(op.update, context.settings().federation)
-    update = with_dataset(op.update, op.using, op.using_named)
-    store = context.store()
-    try:
-        store.update(update)
-    except QueryError as first:
-        if "malformed" not in str(first):
-            raise
-        try:  # relative IRIs: the endpoint is the base, as for queries
-            store.update(f"BASE <{_endpoint_iri()}>\n{update}")
-        except QueryError:
-            raise first from None
+    _based(context.store().update, with_dataset(op.update, op.using, op.using_named))
     return Response(status=204)
 
 
