@@ -105,11 +105,28 @@ def test_a_big_document_malformed_near_its_end_stores_nothing(
     doc["wasGeneratedBy"][last]["prov:time"] = "yesterday"
     data = json.dumps(doc).encode()
     monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 100)
-    monkeypatch.setattr(oxistore, "BULK_SLICE", 200)  # several slices written before it
+    monkeypatch.setattr(oxistore, "BULK_SLICE", 50)
+    loads = _CountedLoads(catalogue.store.store)  # type: ignore[attr-defined]
+    monkeypatch.setattr(catalogue.store, "store", loads)
     with pytest.raises(ProvldError, match="yesterday"):
         catalogue.load(data, PROVJSON, source="big.json")
+    assert loads.calls >= 2  # slices were written before the error was read
     assert snapshot(catalogue.store) == before
     assert len(catalogue.documents()) == 1
+
+
+class _CountedLoads:
+    """An embedded store that counts its bulk loads."""
+
+    def __init__(self, store: pyoxigraph.Store) -> None:
+        self.inner, self.calls = store, 0
+
+    def bulk_load(self, *args: object, **kwargs: object) -> None:
+        self.calls += 1
+        self.inner.bulk_load(*args, **kwargs)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
 
 
 def _document_blanks(n: int = 60) -> bytes:

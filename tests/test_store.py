@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,16 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from provld import formats
 from provld.documents import Catalogue
-from provld.errors import InputError, NotFoundError, ParseError, StoreError
+from provld.errors import InputError, NotFoundError, ParseError, StoreError, ValidationError
 from provld.store import open_store
 from provld.store import oxigraph as oxistore
 from provld.store.base import Backend, LocalBlanks
+from provld.validate import validate
+from provld.vocab import PROVLD
 
 from .conftest import BASE, DATA, shared, snapshot
+
+VALIDATION = NamedNode(PROVLD + "Validation")
 
 #: tests/data/<format>/malformed/* for every readable format.
 MALFORMED = sorted(
@@ -201,35 +206,42 @@ def test_memory_store(tmp_path: Path) -> None:
         assert len(catalogue.documents()) == 1
 
 
-@pytest.mark.parametrize(
-    "fmt_name, path",
-    [("provjson", "voprov/image_stacking.json"), ("turtle", "w3c-prov/association7.ttl")],
-)
-def test_a_bulk_load_is_validated_in_place(
-    catalogue: Catalogue, fmt_name: str, path: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past the transaction limit a document is checked where it was written, behind the
-    journal: a violation removes it; a conforming one stays, its check in the catalogue."""
-    from functools import partial
-
-    from provld.errors import ValidationError
-    from provld.validate import validate
-
+def _bulk_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(oxistore, "TRANSACTION_LIMIT", 0)
     monkeypatch.setattr(oxistore.OxigraphBackend, "bulk_allowed", lambda self, size: True)
-    data = shared(path).read_bytes()
+
+
+def test_a_bulk_load_that_breaks_the_profile_is_removed(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the transaction limit a document is checked where it was written, behind the
+    journal: a violation removes it."""
+    _bulk_everything(monkeypatch)
+    data = shared("voprov/image_stacking.json").read_bytes()
     before = snapshot(catalogue.store)
-    if fmt_name == "provjson":  # three raw frames break the release profile
-        with pytest.raises(ValidationError):
-            catalogue.load(
-                data, formats.lookup(fmt_name), validate=partial(validate, profile="release")
-            )
-        assert snapshot(catalogue.store) == before
-    else:
-        stored = catalogue.load(
-            data, formats.lookup(fmt_name), validate=partial(validate, profile="basic")
+    with pytest.raises(ValidationError):  # three raw frames break the release profile
+        catalogue.load(
+            data, formats.lookup("provjson"), validate=partial(validate, profile="release")
         )
-        assert catalogue.exists(stored.graph)
+    assert snapshot(catalogue.store) == before
+
+
+def test_a_bulk_load_that_conforms_stays_with_its_check(
+    catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conforming document stays, the record of its check in the catalogue (the store's
+    own loader took it: Turtle)."""
+    _bulk_everything(monkeypatch)
+    data = shared("w3c-prov/association7.ttl").read_bytes()
+    stored = catalogue.load(
+        data, formats.lookup("turtle"), validate=partial(validate, profile="basic")
+    )
+    assert catalogue.exists(stored.graph)
+    checked = catalogue.store.query(
+        "ASK { GRAPH ?c { ?run a ?validation ; <http://www.w3.org/ns/prov#used> ?g } }",
+        bindings={"c": catalogue.graph, "g": stored.graph, "validation": VALIDATION},
+    )
+    assert bool(checked)
 
 
 @pytest.mark.parametrize("bulk", [False, True], ids=["transaction", "store-loader"])
