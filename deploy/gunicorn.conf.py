@@ -14,9 +14,11 @@ The store decides how many processes may serve (PROVLD_STORE):
 import multiprocessing
 import os
 
+from provld.store import is_remote
+
 bind = os.environ.get("PROVLD_BIND", "127.0.0.1:5000")
 _store = os.environ.get("PROVLD_STORE", "./provld-data")
-_remote = _store.startswith(("http://", "https://"))
+_remote = is_remote(_store)
 
 worker_class = "gthread"
 threads = int(os.environ.get("PROVLD_THREADS", "8"))

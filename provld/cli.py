@@ -175,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _open(args: argparse.Namespace) -> tuple[Backend, Catalogue]:
     settings = Settings.from_env()
-    store = open_store(args.store or settings.store)
+    store = open_store(args.store or settings.store, settings.store_options)
     catalogue = Catalogue(store, args.base_uri or settings.base_uri)
     return store, catalogue
 

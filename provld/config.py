@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from provld.errors import InputError
+from provld.errors import InputError, ProvldError
 from provld.iris import DEFAULT_BASE, check_base
 
 DEFAULT_STORE = "./provld-data"
@@ -63,10 +63,10 @@ class Settings:
             base_uri=check_base(env.get("PROVLD_BASE_URI") or DEFAULT_BASE),
             tokens=_tokens(env.get("PROVLD_TOKENS", "")),
             federation=tuple(env.get("PROVLD_FEDERATION", "").split()),
-            query_timeout=_number(env, "PROVLD_QUERY_TIMEOUT", 10.0),
-            max_results=int(_number(env, "PROVLD_MAX_RESULTS", 100_000)),
-            max_body=int(_number(env, "PROVLD_MAX_BODY", 100 * 1024 * 1024)),
-            cache_mb=_number(env, "PROVLD_CACHE_MB", 64.0, zero=True),
+            query_timeout=number(env, "PROVLD_QUERY_TIMEOUT", 10.0),
+            max_results=int(number(env, "PROVLD_MAX_RESULTS", 100_000)),
+            max_body=int(number(env, "PROVLD_MAX_BODY", 100 * 1024 * 1024)),
+            cache_mb=number(env, "PROVLD_CACHE_MB", 64.0, zero=True),
             store_options={k: v for k, v in env.items() if k.startswith("PROVLD_STORE_")},
         )
 
@@ -106,14 +106,23 @@ def _tokens(text: str) -> dict[str, str]:
     return out
 
 
-def _number(env: Mapping[str, str], key: str, default: float, *, zero: bool = False) -> float:
+def number(
+    env: Mapping[str, str],
+    key: str,
+    default: float,
+    *,
+    zero: bool = False,
+    error: type[ProvldError] = InputError,
+) -> float:
+    """The positive number (or, with ``zero``, zero or more) set as ``key``; ``error``
+    is raised when it is not one."""
     value = env.get(key)
     if not value:
         return default
     try:
-        number = float(value)
+        found = float(value)
     except ValueError:
-        raise InputError(f"{key}={value!r} is not a number") from None
-    if number < 0 or (number == 0 and not zero):
-        raise InputError(f"{key} must be {'zero or more' if zero else 'positive'}")
-    return number
+        raise error(f"{key}={value!r} is not a number") from None
+    if found < 0 or (found == 0 and not zero):
+        raise error(f"{key} must be {'zero or more' if zero else 'positive'}")
+    return found

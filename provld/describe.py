@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from functools import cache
 
 import pyoxigraph
-from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 
 from provld.resources import data_file, named_query
 from provld.store.base import Backend
+from provld.store.oxigraph import quads_about
 from provld.vocab import LABELS
 
 
@@ -46,12 +47,7 @@ def about(
 
 def _defined(resource: NamedNode) -> list[Triple]:
     """The definition of a term of the ontology or its vocabularies (none otherwise)."""
-    terms = ontology()
-    found = [q.triple for q in terms.quads_for_pattern(resource, None, None)]
-    for triple in found[:]:
-        if isinstance(triple.object, BlankNode):
-            found.extend(q.triple for q in terms.quads_for_pattern(triple.object, None, None))
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(q.triple for q in quads_about(ontology(), resource)))
 
 
 @cache

@@ -32,6 +32,7 @@ from pyoxigraph import QueryResultsFormat
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
+from provld.config import number
 from provld.errors import QueryError, StoreError
 from provld.store import servers
 from provld.store.base import StoreTimeout
@@ -51,9 +52,11 @@ class Connection:
     def __init__(self, location: str, options: Mapping[str, str]) -> None:
         self.url = self.location = check_url(location)
         self.options = dict(options)
-        self.timeout = seconds(options, "PROVLD_STORE_TIMEOUT", 300.0)
-        self.connect_timeout = seconds(options, "PROVLD_STORE_CONNECT_TIMEOUT", 10.0)
-        self.retries = int(seconds(options, "PROVLD_STORE_RETRIES", 3, zero=True))
+        self.timeout = number(options, "PROVLD_STORE_TIMEOUT", 300.0, error=StoreError)
+        self.connect_timeout = number(
+            options, "PROVLD_STORE_CONNECT_TIMEOUT", 10.0, error=StoreError
+        )
+        self.retries = int(number(options, "PROVLD_STORE_RETRIES", 3, zero=True, error=StoreError))
         self._user = options.get("PROVLD_STORE_USER")
         self._password = options.get("PROVLD_STORE_PASSWORD") or ""
         self._token = options.get("PROVLD_STORE_TOKEN")
@@ -359,17 +362,3 @@ def _check_complete(spool: IO[bytes], media: str, store: str) -> None:
     if "timeout" in last.lower() or "cancel" in last.lower():
         raise StoreTimeout(f"the query was stopped by the server: {last}", store=store)
     raise StoreError(f"the answer was broken off: {last}", store=store)
-
-
-def seconds(options: Mapping[str, str], key: str, default: float, zero: bool = False) -> float:
-    """A number of seconds (or a count) from the settings."""
-    value = options.get(key)
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise StoreError(f"{key}={value!r} is not a number") from None
-    if number < 0 or (number == 0 and not zero):
-        raise StoreError(f"{key} must be positive")
-    return number

@@ -203,13 +203,9 @@ class OxigraphBackend(Backend):
         # By pattern: a third of the time of the same SPARQL query, which is parsed and
         # planned at every call (resource pages are the most frequent request).
         try:
-            found = list(self.store.quads_for_pattern(resource, None, None, None))
-            for quad in found[:]:
-                if isinstance(quad.object, BlankNode):
-                    found.extend(self.store.quads_for_pattern(quad.object, None, None, None))
+            return quads_about(self.store, resource)
         except OSError as exc:
             raise StoreError(str(exc), store=self.location) from None
-        return found
 
     def named_graphs(self) -> list[NamedNode]:
         return [g for g in self.store.named_graphs() if isinstance(g, NamedNode)]
@@ -244,6 +240,15 @@ class OxigraphBackend(Backend):
             store.flush()
         except (OSError, AttributeError):
             pass
+
+
+def quads_about(store: pyoxigraph.Store, resource: NamedNode) -> list[Quad]:
+    """The quads of ``resource`` and of the blank nodes it points at, in every graph."""
+    found = list(store.quads_for_pattern(resource, None, None, None))
+    for quad in found[:]:
+        if isinstance(quad.object, BlankNode):
+            found.extend(store.quads_for_pattern(quad.object, None, None, None))
+    return found
 
 
 class _Slicer:
